@@ -1,0 +1,66 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { NamedTensors } from './named-tensors';
+import { take } from './named-tensors';
+import type { Bottleneck, ConvLayer, ResNetWeights } from './resnet';
+import { RESNET50_BLOCKS } from './resnet';
+
+/**
+ * Maps a torchvision ResNet50 / WideResNet50-2 state dict (conv1, bn1, layer{1..4}.{i}.conv{1,2,3},
+ * bn{1,2,3}, downsample.{0,1}) onto the canonical layout. In torchvision the stride sits on the 3x3
+ * convolution; kernels are OIHW and are transposed to HWIO here.
+ */
+export const TORCHVISION_BN_EPSILON = 1e-5;
+
+function conv(w: NamedTensors, convName: string, bnName: string, stride: number, pad: number): ConvLayer {
+  const k = take(w, `${convName}.weight`);
+  if (k.shape.length !== 4) throw new Error(`weight "${convName}.weight" must be 4-D, got [${k.shape}]`);
+  const out = k.shape[0];
+  const t1 = (name: string) => tf.tensor1d(take(w, name, [out]).data);
+  const kernel = tf.tidy(() => tf.tensor4d(k.data, k.shape as [number, number, number, number]).transpose([2, 3, 1, 0]) as tf.Tensor4D);
+  return {
+    kernel,
+    stride,
+    pad,
+    bn: {
+      gamma: t1(`${bnName}.weight`),
+      beta: t1(`${bnName}.bias`),
+      mean: t1(`${bnName}.running_mean`),
+      variance: t1(`${bnName}.running_var`),
+      epsilon: TORCHVISION_BN_EPSILON,
+    },
+  };
+}
+
+/** Names the canonical layout expects, for reporting missing and unexpected keys. */
+export function torchvisionResNetKeys(stageCount: number): string[] {
+  const keys: string[] = [];
+  const bn = (p: string) => ['weight', 'bias', 'running_mean', 'running_var'].map((s) => `${p}.${s}`);
+  keys.push('conv1.weight', ...bn('bn1'));
+  for (let s = 0; s < stageCount; s++) {
+    for (let b = 0; b < RESNET50_BLOCKS[s]; b++) {
+      const p = `layer${s + 1}.${b}`;
+      for (const i of [1, 2, 3]) keys.push(`${p}.conv${i}.weight`, ...bn(`${p}.bn${i}`));
+      if (b === 0) keys.push(`${p}.downsample.0.weight`, ...bn(`${p}.downsample.1`));
+    }
+  }
+  return keys;
+}
+
+export function torchvisionResNetWeights(w: NamedTensors, stageCount: number): ResNetWeights {
+  const stages: Bottleneck[][] = [];
+  for (let s = 0; s < stageCount; s++) {
+    const blocks: Bottleneck[] = [];
+    for (let b = 0; b < RESNET50_BLOCKS[s]; b++) {
+      const p = `layer${s + 1}.${b}`;
+      const stride = b === 0 && s > 0 ? 2 : 1;
+      blocks.push({
+        conv1: conv(w, `${p}.conv1`, `${p}.bn1`, 1, 0),
+        conv2: conv(w, `${p}.conv2`, `${p}.bn2`, stride, 1),
+        conv3: conv(w, `${p}.conv3`, `${p}.bn3`, 1, 0),
+        downsample: b === 0 ? conv(w, `${p}.downsample.0`, `${p}.downsample.1`, stride, 0) : undefined,
+      });
+    }
+    stages.push(blocks);
+  }
+  return { stem: conv(w, 'conv1', 'bn1', 2, 3), stages };
+}

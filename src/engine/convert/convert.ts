@@ -1,0 +1,82 @@
+import type { CheckpointFormat } from './checkpoint';
+import { readCheckpoint } from './checkpoint';
+import { CheckpointError } from './errors';
+import type { ResNetLayout } from './resnet-layout';
+import { describeLayout, truncateLayout, validateResNet } from './resnet-layout';
+import { findStateDict } from './state-dict';
+import type { PackedBackbone } from './to-backbone';
+import { packBackbone } from './to-backbone';
+
+/**
+ * Checkpoint bytes in, backbone folder files out: the whole conversion as one pure call, shared
+ * by `npm run cli -- convert` and the app's Web Worker.
+ */
+export interface ConvertOptions {
+  /** Spec id; default derived from the file name. */
+  id?: string;
+  /** Spec label; default "<architecture> (converted from <file>)". */
+  label?: string;
+  /** float16 weights (half size). Default false: float32, exact. */
+  fp16?: boolean;
+  /** Keep only layer1..layer<N> (3 drops layer4, which the default taps never use). Default: all. */
+  stages?: number;
+  /** Reports progress in [0, 1] with the current step. */
+  onProgress?: (fraction: number, step: 'read' | 'pack') => void;
+}
+
+export interface ConversionReport {
+  format: CheckpointFormat;
+  /** Where the state dict sat in the file, e.g. ['state_dict']. */
+  path: string[];
+  strippedPrefixes: string[];
+  layout: ResNetLayout;
+  description: string;
+  /** Keys in the checkpoint that the backbone does not use: fc, num_batches_tracked, deeper stages. */
+  ignored: string[];
+  /** Keys that fit nowhere in the layout (reported as warnings). */
+  unexpected: string[];
+  /** Non-tensor entries beside the weights. */
+  nonTensorKeys: string[];
+}
+
+export interface ConversionResult extends PackedBackbone {
+  report: ConversionReport;
+}
+
+/** A spec id from a file name: `wide_resnet50_2-my-model`. */
+export function defaultBackboneId(fileName: string, architecture: string): string {
+  const stem = (fileName.split(/[\\/]/).pop() ?? fileName).replace(/\.(pth|pt|ckpt|bin|safetensors)$/i, '');
+  const slug = stem.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48);
+  return slug ? `${architecture}-${slug}` : architecture;
+}
+
+/** Converts a PyTorch / safetensors checkpoint of a torchvision (Wide)ResNet50 into backbone files. */
+export function convertCheckpoint(bytes: Uint8Array, fileName: string, options: ConvertOptions = {}): ConversionResult {
+  const checkpoint = readCheckpoint(bytes, fileName, (f) => options.onProgress?.(f, 'read'));
+  const sd = findStateDict(checkpoint.root, fileName);
+  const valid = validateResNet(sd.tensors, fileName);
+  let layout = valid.layout;
+  const ignored = [...valid.ignored];
+  if (options.stages !== undefined) {
+    if (!Number.isInteger(options.stages) || options.stages < 3 || options.stages > 4) throw new CheckpointError(fileName, `stages must be 3 or 4, not ${options.stages}`);
+    if (options.stages < layout.blocks.length) {
+      layout = truncateLayout(layout, options.stages);
+      ignored.push(...[...valid.tensors.keys()].filter((k) => /^layer(\d)\./.exec(k) && Number(k[5]) > options.stages!));
+    }
+  }
+  const description = describeLayout(layout);
+  const id = options.id ?? defaultBackboneId(fileName, layout.architecture);
+  const label = options.label ?? `${description} (converted from ${fileName.split(/[\\/]/).pop()})`;
+  options.onProgress?.(0, 'pack');
+  let packed: PackedBackbone;
+  try {
+    packed = packBackbone(layout, valid.tensors, { id, label, fp16: options.fp16 });
+  } catch (e) {
+    throw new CheckpointError(fileName, (e as Error).message, { cause: e });
+  }
+  options.onProgress?.(1, 'pack');
+  return {
+    ...packed,
+    report: { format: checkpoint.format, path: sd.path, strippedPrefixes: sd.strippedPrefixes, layout, description, ignored, unexpected: valid.unexpected, nonTensorKeys: sd.nonTensorKeys },
+  };
+}

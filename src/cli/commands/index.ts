@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
+import { register as registerFit } from './fit';
+import { register as registerEval } from './eval';
+import { register as registerBench } from './bench';
 import { register as registerConvert } from './convert';
+import { register as registerEmbed } from './embed';
 
 /** Every CLI command registers itself on the program; add new commands here. */
-export const commands: ((program: Command) => void)[] = [registerConvert];
+export const commands: ((program: Command) => void)[] = [registerFit, registerEval, registerBench, registerConvert, registerEmbed];

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tf';
 import type { BackboneSpec, TapName } from './spec';
 import { RESNET50_IMAGENET } from './spec';
 import type { ResNetWeights } from './resnet';
@@ -22,8 +22,8 @@ export class Backbone {
   preprocess(rgb255: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const p = this.spec.preprocessing;
-      if (p.kind === 'caffe') return rgb255.reverse(3).sub(tf.tensor1d(p.meanBgr)) as tf.Tensor4D;
-      return rgb255.div(255).sub(tf.tensor1d(p.mean)).div(tf.tensor1d(p.std)) as tf.Tensor4D;
+      if (p.kind === 'caffe') return tf.sub(tf.reverse(rgb255, 3), tf.tensor1d(p.meanBgr)) as tf.Tensor4D;
+      return tf.div(tf.sub(tf.div(rgb255, 255), tf.tensor1d(p.mean)), tf.tensor1d(p.std)) as tf.Tensor4D;
     });
   }
 

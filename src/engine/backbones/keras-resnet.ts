@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tf';
 import type { NamedTensors, HostTensor } from './named-tensors';
 import { take } from './named-tensors';
 import type { Bottleneck, ConvLayer, ResNetWeights } from './resnet';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tf';
 import type { TapName } from './spec';
 
 /**
@@ -41,13 +41,13 @@ export const RESNET50_BLOCKS = [3, 4, 6, 3];
 
 /** Folds batch norm into the convolution: w' = w * g / sqrt(v + e), b' = (b - m) * g / sqrt(v + e) + beta. */
 export function foldConv(layer: ConvLayer): ConvLayer {
-  if (!layer.bn) return { ...layer, kernel: layer.kernel.clone(), bias: layer.bias?.clone() };
+  if (!layer.bn) return { ...layer, kernel: tf.clone(layer.kernel), bias: layer.bias ? tf.clone(layer.bias) : undefined };
   const { gamma, beta, mean, variance, epsilon } = layer.bn;
   return tf.tidy(() => {
-    const scale = gamma.div(variance.add(epsilon).sqrt()) as tf.Tensor1D;
-    const kernel = layer.kernel.mul(scale) as tf.Tensor4D;
+    const scale = tf.div(gamma, tf.sqrt(tf.add(variance, epsilon))) as tf.Tensor1D;
+    const kernel = tf.mul(layer.kernel, scale) as tf.Tensor4D;
     const bias0 = layer.bias ?? tf.zerosLike(mean);
-    const bias = bias0.sub(mean).mul(scale).add(beta) as tf.Tensor1D;
+    const bias = tf.add(tf.mul(tf.sub(bias0, mean), scale), beta) as tf.Tensor1D;
     return { kernel: tf.keep(kernel), bias: tf.keep(bias), stride: layer.stride, pad: layer.pad };
   });
 }
@@ -80,7 +80,7 @@ function applyConv(x: tf.Tensor4D, layer: ConvLayer, relu: boolean): tf.Tensor4D
   if (layer.bn) {
     // Unfolded (trainable) path: convolution, batch norm with running statistics, activation.
     let y = tf.conv2d(x, layer.kernel, layer.stride, layer.pad);
-    if (layer.bias) y = y.add(layer.bias);
+    if (layer.bias) y = tf.add(y, layer.bias);
     const { gamma, beta, mean, variance, epsilon } = layer.bn;
     y = tf.batchNorm(y, mean, variance, beta, gamma, epsilon);
     return relu ? tf.relu(y) : y;
@@ -100,7 +100,7 @@ function bottleneck(x: tf.Tensor4D, b: Bottleneck): tf.Tensor4D {
   out = applyConv(out, b.conv2, true);
   out = applyConv(out, b.conv3, false);
   const shortcut = b.downsample ? applyConv(x, b.downsample, false) : x;
-  return tf.relu(tf.add(out, shortcut));
+  return tf.relu(tf.add(out, shortcut)) as tf.Tensor4D;
 }
 
 /**
@@ -112,7 +112,7 @@ export function resnetForward(w: ResNetWeights, input: tf.Tensor4D, taps: TapNam
   if (deepest >= w.stages.length) throw new Error(`the backbone has no ${STAGE_NAMES[deepest]}`);
   const out: Partial<Record<TapName, tf.Tensor4D>> = {};
   let x = applyConv(input, w.stem, true);
-  x = tf.maxPool(x, 3, 2, 1);
+  x = tf.maxPool(x, 3, 2, 1) as tf.Tensor4D;
   for (let s = 0; s <= deepest; s++) {
     for (const block of w.stages[s]) x = bottleneck(x, block);
     if (taps.includes(STAGE_NAMES[s])) out[STAGE_NAMES[s]] = x;

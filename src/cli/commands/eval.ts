@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { evaluate } from '../../engine/evaluate';
+import type { LabelledImage } from '../../engine/evaluate';
+import { PatchCoreScorer } from '../../engine/patchcore/scorer';
+import { listMvtecDataset } from '../../node/dataset';
+import { decodeImageFile, decodeMaskFile } from '../../node/decode';
+import { progressBars } from '../progress-bar';
+import { fitFromFolder, openProfileForScoring, peakRssMb, addBackendOptions, addFitOptions, addScoringOptions, parseScoringOptions, setupBackend } from '../shared';
+import type { BackendOptions, FitArgs, ScoringArgs } from '../shared';
+
+interface EvalArgs extends BackendOptions, FitArgs, ScoringArgs {
+  data: string;
+  profile?: string;
+  json?: string;
+  quiet?: boolean;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('eval')
+    .description('Score DIR/test (MVTec AD layout) and report image AUROC, pixel AUROC, AUPRO and F1-max. Fits on DIR/train/good unless --profile is given.')
+    .requiredOption('--data <dir>', 'dataset folder in MVTec AD layout')
+    .option('--profile <file>', 'a profile written by `fit` or exported by the app')
+    .option('--json <file>', 'also write the results as JSON to this file')
+    .option('--quiet', 'no progress bars');
+  addFitOptions(cmd);
+  addScoringOptions(cmd);
+  addBackendOptions(cmd);
+  cmd.action(async (args: EvalArgs) => {
+    await setupBackend(args);
+    const bars = progressBars(args.quiet);
+    const dataset = listMvtecDataset(args.data);
+    if (dataset.test.length === 0) throw new Error(`${args.data}: no test images (expected ${args.data}/test/<defect>/*)`);
+    const scoring = parseScoringOptions(args);
+    const fitted = args.profile ? await openProfileForScoring(args.profile, args.backbone) : await fitFromFolder(args, dataset.train, bars);
+    const scorer = new PatchCoreScorer(fitted.backbone, fitted.bank, fitted.dim, { ...fitted.scoring, ...scoring });
+    const items: LabelledImage[] = dataset.test.map((t) => ({
+      name: t.path,
+      label: t.label,
+      defect: t.defect,
+      load: () => decodeImageFile(t.path),
+      loadMask: t.maskPath ? () => decodeMaskFile(t.maskPath!) : undefined,
+    }));
+    const result = await evaluate(scorer, items, { onProgress: bars });
+    bars.stop();
+    const scored = result.images.length;
+    const output = {
+      dataset: args.data,
+      backbone: fitted.backbone.spec.id,
+      backend: args.backend,
+      distance: scorer.options.metric,
+      image_auroc: result.metrics.image_auroc,
+      pixel_auroc: result.metrics.pixel_auroc,
+      aupro: result.metrics.aupro,
+      f1_max: result.metrics.f1_max,
+      bank_size: scorer.bankSize,
+      coreset_ratio: fitted.coresetRatio,
+      fit_seconds: fitted.fitSeconds,
+      infer_ms_per_image: (result.timings.decode + result.timings.backbone + result.timings.search + result.timings.map) / Math.max(1, scored),
+      test_images: scored,
+      skipped: [...fitted.skipped, ...result.skipped],
+      peak_rss_mb: peakRssMb(),
+    };
+    for (const s of output.skipped) console.error(`skipped ${s.name}: ${s.reason}`);
+    const fmt = (v: number | null) => (v === null ? 'n/a' : v.toFixed(4));
+    console.error(
+      `image AUROC ${fmt(output.image_auroc)}  pixel AUROC ${fmt(output.pixel_auroc)}  AUPRO ${fmt(output.aupro)}  F1-max ${fmt(output.f1_max)}  ` +
+        `bank ${output.bank_size}  fit ${output.fit_seconds === null ? 'n/a' : output.fit_seconds.toFixed(1) + ' s'}  ${output.infer_ms_per_image.toFixed(0)} ms/image  peak RSS ${output.peak_rss_mb} MB`,
+    );
+    const json = JSON.stringify(output, null, 2);
+    console.log(json);
+    if (args.json) writeFileSync(args.json, json + '\n');
+    scorer.dispose();
+    fitted.backbone.dispose();
+  });
+}

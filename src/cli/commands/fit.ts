@@ -1,0 +1,114 @@
+import type { Command } from 'commander';
+import { writeFileSync, renameSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { PatchCoreScorer } from '../../engine/patchcore/scorer';
+import { createProfile, serializeProfile } from '../../engine/profile/profile';
+import { calibrateThreshold } from '../../engine/profile/threshold';
+import { APP_VERSION } from '../../engine/version';
+import { listMvtecDataset } from '../../node/dataset';
+import { decodeImageFile } from '../../node/decode';
+import { progressBars } from '../progress-bar';
+import { addBackendOptions, addFitOptions, fitFromFolder, peakRssMb, setupBackend } from '../shared';
+import type { BackendOptions, FitArgs } from '../shared';
+
+interface FitCliArgs extends BackendOptions, FitArgs {
+  data: string;
+  out: string;
+  name?: string;
+  holdout: number;
+  percentile?: number;
+  fp16?: boolean;
+  quiet?: boolean;
+}
+
+/** Every n-th image (by sorted name) is held out for threshold calibration: deterministic, spread out. */
+export function splitHoldout(files: string[], fraction: number): { fit: string[]; holdout: string[] } {
+  if (fraction <= 0) return { fit: files, holdout: [] };
+  const every = Math.max(2, Math.round(1 / fraction));
+  return { fit: files.filter((_, i) => i % every !== every - 1), holdout: files.filter((_, i) => i % every === every - 1) };
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('fit')
+    .description('Build a memory bank from DIR/train/good (MVTec AD layout) and write a profile file (safetensors).')
+    .requiredOption('--data <dir>', 'dataset folder in MVTec AD layout')
+    .requiredOption('--out <file>', 'profile file to write (e.g. bottle.profile.safetensors)')
+    .option('--name <name>', 'profile name (default: the data folder name)')
+    .option('--holdout <fraction>', 'fraction of train/good held out to calibrate the threshold (0 = none)', (v) => {
+      const n = Number(v);
+      if (!(n >= 0 && n < 1)) throw new Error(`--holdout must be in [0, 1), got "${v}"`);
+      return n;
+    }, 0.1)
+    .option('--percentile <p>', 'threshold at this percentile of held-out normal scores instead of their maximum', (v) => {
+      const n = Number(v);
+      if (!(n > 0 && n <= 100)) throw new Error(`--percentile must be in (0, 100], got "${v}"`);
+      return n;
+    })
+    .option('--fp16', 'store the bank as float16 (half the size)')
+    .option('--quiet', 'no progress bars');
+  addFitOptions(cmd);
+  addBackendOptions(cmd);
+  cmd.action(async (args: FitCliArgs) => {
+    await setupBackend(args);
+    const bars = progressBars(args.quiet);
+    const dataset = listMvtecDataset(args.data);
+    const { fit, holdout } = splitHoldout(dataset.train, args.holdout);
+    const fitted = await fitFromFolder(args, fit, bars);
+    const calibrationScores: number[] = [];
+    const scorer = new PatchCoreScorer(fitted.backbone, fitted.bank, fitted.dim);
+    for (const [i, file] of holdout.entries()) {
+      bars({ stage: 'calibrate', done: i, total: holdout.length, fraction: i / holdout.length, etaSeconds: null });
+      try {
+        calibrationScores.push((await scorer.score(await decodeImageFile(file))).score);
+      } catch (e) {
+        fitted.skipped.push({ name: file, reason: (e as Error).message });
+      }
+    }
+    bars.stop();
+    scorer.dispose();
+    const threshold = calibrationScores.length
+      ? {
+          value: calibrateThreshold(calibrationScores, args.percentile ? { method: 'percentile', percentile: args.percentile } : { method: 'max' }),
+          method: args.percentile ? ('percentile' as const) : ('max' as const),
+          ...(args.percentile ? { percentile: args.percentile } : {}),
+        }
+      : { value: null, method: 'none' as const };
+    const profile = createProfile({
+      name: args.name ?? basename(resolve(args.data)),
+      spec: fitted.backbone.spec,
+      weightsHash: fitted.backbone.weightsHash,
+      bank: { data: fitted.bank, size: fitted.bank.length / fitted.dim, dim: fitted.dim, imageCount: fitted.imageCount, patchCount: fitted.patchCount, skipped: fitted.skipped.length },
+      coreset: { ratio: args.coresetRatio, seed: args.seed },
+      calibrationScores,
+      threshold,
+      dtype: args.fp16 ? 'float16' : 'float32',
+      appVersion: APP_VERSION,
+    });
+    // Write beside the target, then rename: an interrupted run never leaves a half-written profile.
+    const tmp = `${args.out}.partial`;
+    writeFileSync(tmp, serializeProfile(profile));
+    renameSync(tmp, args.out);
+    for (const s of fitted.skipped) console.error(`skipped ${s.name}: ${s.reason}`);
+    console.log(
+      JSON.stringify(
+        {
+          profile: args.out,
+          name: profile.meta.name,
+          backbone: profile.meta.backbone.id,
+          bank_size: profile.meta.bank.size,
+          images: fitted.imageCount,
+          holdout_images: calibrationScores.length,
+          threshold: profile.meta.threshold,
+          fit_seconds: fitted.fitSeconds,
+          stage_seconds: fitted.seconds,
+          skipped: fitted.skipped,
+          peak_rss_mb: peakRssMb(),
+        },
+        null,
+        2,
+      ),
+    );
+    fitted.backbone.dispose();
+  });
+}

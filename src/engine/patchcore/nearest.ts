@@ -1,0 +1,80 @@
+import * as tf from '../tf';
+
+/**
+ * k-nearest-neighbour distances from query patches to the memory bank, searched in blocks of the
+ * bank so no full queries x bank matrix ever exists. `squared` (the default, as FAISS' IndexFlatL2
+ * returns) or Euclidean; with k > 1 the score is the mean of the k distances, as the reference does.
+ */
+export type DistanceMetric = 'squared' | 'euclidean';
+
+export interface MemoryBankTensors {
+  /** [size, dim], for gathering rows. */
+  bank: tf.Tensor2D;
+  /** The bank transposed in blocks of columns ([dim, blockRows] each): tfjs' WASM matMul is ~10x
+   * slower with a transposed right operand, so the transpose is paid once here. */
+  blocksT: tf.Tensor2D[];
+  /** |b|^2 per bank row, per block. */
+  blockNorms: tf.Tensor1D[];
+}
+
+export const BANK_BLOCK_ROWS = 4096;
+
+export function prepareBank(bank: tf.Tensor2D): MemoryBankTensors {
+  const m = bank.shape[0];
+  const blocksT: tf.Tensor2D[] = [];
+  const blockNorms: tf.Tensor1D[] = [];
+  for (let start = 0; start < m; start += BANK_BLOCK_ROWS) {
+    const size = Math.min(BANK_BLOCK_ROWS, m - start);
+    tf.tidy(() => {
+      const block = tf.slice(bank, [start, 0], [size, -1]);
+      blocksT.push(tf.keep(tf.transpose(block) as tf.Tensor2D));
+      blockNorms.push(tf.keep(tf.sum(tf.square(block), 1) as tf.Tensor1D));
+    });
+  }
+  return { bank, blocksT, blockNorms };
+}
+
+export function disposeBank(mem: MemoryBankTensors): void {
+  mem.bank.dispose();
+  mem.blocksT.forEach((t) => t.dispose());
+  mem.blockNorms.forEach((t) => t.dispose());
+}
+
+/** Squared distances [q, m] from queries to every row of one bank block (clamped at 0). */
+function blockSquaredDistances(queries: tf.Tensor2D, qNorm: tf.Tensor2D, blockT: tf.Tensor2D, norms: tf.Tensor1D): tf.Tensor2D {
+  return tf.relu(tf.sub(tf.add(qNorm, tf.expandDims(norms, 0)), tf.mul(tf.matMul(queries, blockT), 2))) as tf.Tensor2D;
+}
+
+/** Squared distances to every bank row, [q, size]: for small query sets only (one row per query). */
+export function allSquaredDistances(queries: tf.Tensor2D, mem: MemoryBankTensors): tf.Tensor2D {
+  return tf.tidy(() => {
+    const qNorm = tf.sum(tf.square(queries), 1, true) as tf.Tensor2D;
+    return tf.concat(mem.blocksT.map((b, i) => blockSquaredDistances(queries, qNorm, b, mem.blockNorms[i])), 1) as tf.Tensor2D;
+  });
+}
+
+/** Squared distances [q, k] to the k nearest bank rows (ascending), as a tensor. */
+export function nearestSquaredDistances(queries: tf.Tensor2D, mem: MemoryBankTensors, k = 1): tf.Tensor2D {
+  return tf.tidy(() => {
+    const m = mem.bank.shape[0];
+    if (k > m) throw new Error(`k = ${k} exceeds the memory bank size ${m}`);
+    const qNorm = tf.sum(tf.square(queries), 1, true) as tf.Tensor2D;
+    const smallest = (d: tf.Tensor2D, n: number) =>
+      n === 1 ? (tf.min(d, 1, true) as tf.Tensor2D) : (tf.neg(tf.topk(tf.neg(d), Math.min(n, d.shape[1])).values) as tf.Tensor2D);
+    let best: tf.Tensor2D | null = null;
+    mem.blocksT.forEach((blockT, i) => {
+      const local = smallest(blockSquaredDistances(queries, qNorm, blockT, mem.blockNorms[i]), k);
+      best = best ? smallest(tf.concat([best, local], 1) as tf.Tensor2D, k) : local;
+    });
+    return best!;
+  });
+}
+
+/** Patch scores [q]: mean over the k nearest distances, squared or Euclidean. */
+export function patchScores(queries: tf.Tensor2D, mem: MemoryBankTensors, k = 1, metric: DistanceMetric = 'squared'): tf.Tensor1D {
+  return tf.tidy(() => {
+    const d2 = nearestSquaredDistances(queries, mem, k);
+    const d = metric === 'squared' ? d2 : tf.sqrt(d2);
+    return tf.mean(d, 1) as tf.Tensor1D;
+  });
+}

@@ -1,0 +1,113 @@
+import * as tf from '../tf';
+import type { Backbone } from '../backbones/backbone';
+import type { RgbImage } from '../image/types';
+import { anomalyMap } from './anomaly-map';
+import { embedBatch, imagesToBatch, patchGrid } from './features';
+import type { DistanceMetric, MemoryBankTensors } from './nearest';
+import { allSquaredDistances, disposeBank, patchScores, prepareBank } from './nearest';
+
+export interface ScoringOptions {
+  /** Nearest neighbours averaged per patch (default 1). */
+  k?: number;
+  metric?: DistanceMetric;
+  /** Paper Eq. 9: weight the image score by how isolated its nearest bank entry is (off by default). */
+  reweight?: boolean;
+  /** Neighbourhood size b of Eq. 9. */
+  reweightNeighbours?: number;
+  /** Sigma of the Gaussian blur of the anomaly map, in pixels of the input. */
+  sigma?: number;
+}
+
+export interface ImageScore {
+  /** Max patch score (optionally reweighted). */
+  score: number;
+  /** Patch scores on the grid, row-major. */
+  patches: Float32Array;
+  grid: number;
+  /** Anomaly map at input size (size x size), blurred. */
+  map: Float32Array;
+  size: number;
+}
+
+export interface ScoreTimings {
+  backbone: number;
+  search: number;
+  map: number;
+}
+
+/** Scores images against a memory bank kept on the tfjs backend. Dispose it when done. */
+export class PatchCoreScorer {
+  private readonly mem: MemoryBankTensors;
+  readonly options: Required<ScoringOptions>;
+
+  constructor(
+    readonly backbone: Backbone,
+    bank: Float32Array,
+    dim: number,
+    options: ScoringOptions = {},
+  ) {
+    this.mem = prepareBank(tf.tensor2d(bank, [bank.length / dim, dim]));
+    this.options = { k: 1, metric: 'squared', reweight: false, reweightNeighbours: 9, sigma: 4, ...options };
+  }
+
+  get bankSize(): number {
+    return this.mem.bank.shape[0];
+  }
+
+  async score(image: RgbImage, timings?: ScoreTimings): Promise<ImageScore> {
+    let t0 = performance.now();
+    const embedding = tf.tidy(() => embedBatch(this.backbone, imagesToBatch([image], this.backbone)));
+    try {
+      if (timings) {
+        await tf.slice(embedding, [0, 0], [1, 1]).data();
+        timings.backbone += performance.now() - t0;
+        t0 = performance.now();
+      }
+      const scoresT = patchScores(embedding, this.mem, this.options.k, this.options.metric);
+      const patches = (await scoresT.data()) as Float32Array;
+      scoresT.dispose();
+      let best = 0;
+      for (let i = 1; i < patches.length; i++) if (patches[i] > patches[best]) best = i;
+      let score = patches[best];
+      if (this.options.reweight) score *= await this.reweightFactor(embedding, best);
+      if (timings) {
+        timings.search += performance.now() - t0;
+        t0 = performance.now();
+      }
+      const grid = patchGrid(this.backbone);
+      const size = this.backbone.spec.inputSize;
+      const map = anomalyMap(patches, grid, grid, size, this.options.sigma);
+      if (timings) timings.map += performance.now() - t0;
+      return { score, patches, grid, map, size };
+    } finally {
+      embedding.dispose();
+    }
+  }
+
+  /**
+   * Eq. 9: 1 - softmax weight of the nearest bank entry m* among the b nearest bank neighbours of m*,
+   * with Euclidean distances from the test patch.
+   */
+  private async reweightFactor(embedding: tf.Tensor2D, patch: number): Promise<number> {
+    const b = Math.min(this.options.reweightNeighbours, this.bankSize);
+    const distances = tf.tidy(() => {
+      const q = tf.slice(embedding, [patch, 0], [1, -1]);
+      const toBank = (v: tf.Tensor2D) => tf.reshape(allSquaredDistances(v, this.mem), [-1]);
+      const nearest = tf.argMin(toBank(q));
+      const mStar = tf.gather(this.mem.bank, tf.reshape(nearest, [1])) as tf.Tensor2D;
+      const support = tf.topk(tf.neg(toBank(mStar)), b).indices;
+      const supportRows = tf.gather(this.mem.bank, support) as tf.Tensor2D;
+      return tf.sqrt(tf.sum(tf.squaredDifference(supportRows, q), 1));
+    });
+    const d = await distances.data();
+    distances.dispose();
+    const maxD = Math.max(...d);
+    let denom = 0;
+    for (const v of d) denom += Math.exp(v - maxD);
+    return 1 - Math.exp(d[0] - maxD) / denom;
+  }
+
+  dispose(): void {
+    disposeBank(this.mem);
+  }
+}

@@ -6,7 +6,7 @@ import { crc32 } from './crc32';
  */
 
 /** Concatenates byte chunks; numbers are single bytes, strings are latin-1. */
-export function bytesOf(...parts: (number | string | Uint8Array | number[])[]): Uint8Array {
+export function bytesOf(...parts: (number | string | Uint8Array | readonly number[])[]): Uint8Array {
   const chunks = parts.map((p) => (typeof p === 'number' ? Uint8Array.of(p) : typeof p === 'string' ? Uint8Array.from(p, (c) => c.charCodeAt(0)) : Uint8Array.from(p)));
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let o = 0;

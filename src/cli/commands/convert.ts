@@ -87,7 +87,7 @@ export function register(program: Command): void {
     )
     .requiredOption('--in <file>', 'checkpoint: .pth / .pt / .ckpt (torch.save) or .safetensors')
     .requiredOption('--out <dir>', 'folder to write (model.json + shards); replaced if it already holds a backbone')
-    .option('--fp16', 'store float16 weights (half the size, ~1e-3 relative error); default float32')
+    .option('--fp16', 'store float16 weights (half the size; layer outputs then differ by ~2e-3 of their range); default float32, exact')
     .addOption(new Option('--stages <layer>', 'keep stages up to this one; layer3 drops layer4, which the default taps (layer2 + layer3) never use').choices(['layer3', 'layer4']))
     .option('--id <id>', 'backbone id recorded in profiles (default: architecture + file name)')
     .option('--label <text>', 'label shown in the app')

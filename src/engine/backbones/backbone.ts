@@ -75,6 +75,6 @@ export async function loadBackbone(source: FileSource, where: string, onProgress
   try {
     return new Backbone(spec, buildWeights(spec, manifest.weightNaming, tensors, manifest.batchNormEpsilon), hash);
   } catch (e) {
-    throw new Error(`${where}: ${(e as Error).message}`);
+    throw new Error(`${where}: ${(e as Error).message}`, { cause: e });
   }
 }

@@ -41,7 +41,7 @@ export function parseManifest(text: string, where: string): BackboneManifest {
   try {
     m = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${where}: model.json is not valid JSON (${(e as Error).message})`);
+    throw new Error(`${where}: model.json is not valid JSON (${(e as Error).message})`, { cause: e });
   }
   if (m?.format !== BACKBONE_FORMAT) throw new Error(`${where}: not an Anomaly Inspector backbone (format is ${JSON.stringify(m?.format)})`);
   if (m.formatVersion !== 1) throw new Error(`${where}: backbone format version ${m.formatVersion} is not supported (expected 1)`);

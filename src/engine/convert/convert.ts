@@ -1,7 +1,7 @@
 import type { CheckpointFormat } from './checkpoint';
 import { readCheckpoint } from './checkpoint';
 import { CheckpointError } from './errors';
-import type { ResNetLayout } from './resnet-layout';
+import type { ResNetLayout, ValidatedWeights } from './resnet-layout';
 import { describeLayout, truncateLayout, validateResNet } from './resnet-layout';
 import { findStateDict } from './state-dict';
 import type { PackedBackbone } from './to-backbone';
@@ -50,18 +50,37 @@ export function defaultBackboneId(fileName: string, architecture: string): strin
   return slug ? `${architecture}-${slug}` : architecture;
 }
 
+export interface CheckpointWeights {
+  format: CheckpointFormat;
+  /** Where the state dict sat in the file, e.g. ['state_dict']. */
+  path: string[];
+  strippedPrefixes: string[];
+  nonTensorKeys: string[];
+  /** The validated layout and its float32 tensors under torchvision names, plus ignored / unexpected keys. */
+  weights: ValidatedWeights;
+}
+
+/**
+ * Bytes in, NamedTensors out: reads a checkpoint (.pth zip / legacy, .safetensors), finds the state
+ * dict, strips prefixes and validates it against the torchvision bottleneck-ResNet layout.
+ */
+export function readResNetCheckpoint(bytes: Uint8Array, fileName: string, onProgress?: (fraction: number) => void): CheckpointWeights {
+  const checkpoint = readCheckpoint(bytes, fileName, onProgress);
+  const sd = findStateDict(checkpoint.root, fileName);
+  return { format: checkpoint.format, path: sd.path, strippedPrefixes: sd.strippedPrefixes, nonTensorKeys: sd.nonTensorKeys, weights: validateResNet(sd.tensors, fileName) };
+}
+
 /** Converts a PyTorch / safetensors checkpoint of a torchvision (Wide)ResNet50 into backbone files. */
 export function convertCheckpoint(bytes: Uint8Array, fileName: string, options: ConvertOptions = {}): ConversionResult {
-  const checkpoint = readCheckpoint(bytes, fileName, (f) => options.onProgress?.(f, 'read'));
-  const sd = findStateDict(checkpoint.root, fileName);
-  const valid = validateResNet(sd.tensors, fileName);
+  const read = readResNetCheckpoint(bytes, fileName, (f) => options.onProgress?.(f, 'read'));
+  const valid = read.weights;
   let layout = valid.layout;
   const ignored = [...valid.ignored];
   if (options.stages !== undefined) {
     if (!Number.isInteger(options.stages) || options.stages < 3 || options.stages > 4) throw new CheckpointError(fileName, `stages must be 3 or 4, not ${options.stages}`);
     if (options.stages < layout.blocks.length) {
       layout = truncateLayout(layout, options.stages);
-      ignored.push(...[...valid.tensors.keys()].filter((k) => /^layer(\d)\./.exec(k) && Number(k[5]) > options.stages!));
+      ignored.push(...[...valid.tensors.keys()].filter((k) => Number(/^layer(\d)\./.exec(k)?.[1] ?? 0) > options.stages!));
     }
   }
   const description = describeLayout(layout);
@@ -77,6 +96,6 @@ export function convertCheckpoint(bytes: Uint8Array, fileName: string, options: 
   options.onProgress?.(1, 'pack');
   return {
     ...packed,
-    report: { format: checkpoint.format, path: sd.path, strippedPrefixes: sd.strippedPrefixes, layout, description, ignored, unexpected: valid.unexpected, nonTensorKeys: sd.nonTensorKeys },
+    report: { format: read.format, path: read.path, strippedPrefixes: read.strippedPrefixes, layout, description, ignored, unexpected: valid.unexpected, nonTensorKeys: read.nonTensorKeys },
   };
 }

@@ -9,7 +9,7 @@ import { toFloat32 } from './dtypes';
 import { CheckpointError } from './errors';
 import { readPth } from './pth';
 import { findStateDict } from './state-dict';
-import { OP, bytesOf, makeZip, pglobal, pstr } from './testing';
+import { OP, bytesOf, le, makeZip, pglobal, pstr } from './testing';
 import { readZipDirectory, readZipEntry } from './zip';
 
 const FIXTURES = new URL('../../../test/fixtures/wrn/', import.meta.url);
@@ -17,6 +17,14 @@ const load = (name: string) => new Uint8Array(readFileSync(new URL(name, FIXTURE
 
 function stateDict(name: string): Map<string, RawTensor> {
   return findStateDict(readCheckpoint(load(name), name).root, name).tensors;
+}
+
+/** Bytes after the legacy file's storage-key pickle: every storage's 8-byte count plus its data. */
+function storageSectionBytes(): number {
+  const sd = stateDict('wrn-legacy.pth');
+  let n = 0;
+  for (const t of sd.values()) n += 8 + t.data.byteLength;
+  return n;
 }
 
 /** The fixture's zip entries with data.pkl replaced. */
@@ -36,6 +44,20 @@ describe('PyTorch .pth reader', () => {
       expect([t.dtype, t.shape], k).toEqual([ref.dtype, ref.shape]);
       expect(Buffer.from(t.data).equals(Buffer.from(ref.data)), k).toBe(true);
     }
+  });
+
+  it.each(['misc.pth', 'misc-legacy.pth'])('%s: strides, storage offsets and dtypes decode to the values PyTorch saved', (name) => {
+    const expected = JSON.parse(readFileSync(new URL('misc.json', FIXTURES), 'utf8')) as Record<string, { shape: number[]; values: number[] }>;
+    const root = readCheckpoint(load(name), name).root as Map<string, RawTensor>;
+    expect([...root.keys()]).toEqual(Object.keys(expected));
+    for (const [k, e] of Object.entries(expected)) {
+      const t = root.get(k)!;
+      expect(t.shape, k).toEqual(e.shape);
+      if (t.dtype === 'I64') expect([...new BigInt64Array(t.data.slice().buffer)].map(Number), k).toEqual(e.values);
+      else expect([...toFloat32(t)], k).toEqual(e.values.map(Math.fround));
+    }
+    expect(root.get('bf16')!.dtype).toBe('BF16');
+    expect(root.get('f64')!.dtype).toBe('F64');
   });
 
   it('reads float16 checkpoints (num_batches_tracked stays int64)', () => {
@@ -97,6 +119,20 @@ describe('PyTorch .pth reader', () => {
     const header = bytesOf(OP.PROTO2, 0x8a, 10, [0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19], OP.STOP, OP.PROTO2, 0x4d, [0xe9, 0x03], OP.STOP, OP.PROTO2, OP.EMPTY_DICT, OP.STOP);
     const evil = bytesOf(header, OP.PROTO2, pglobal('posix', 'system'), pstr('id'), OP.TUPLE1, OP.REDUCE, OP.STOP);
     expect(() => readCheckpoint(evil, 'evil.pth')).toThrow(/refusing to load the global "posix\.system"/);
+  });
+
+  it('refuses sizes that claim more bytes than the file has (zip entry, legacy storage)', () => {
+    const zip = makeZip([{ name: 'x/data.pkl', data: bytesOf(OP.PROTO2, OP.EMPTY_DICT, OP.STOP) }]);
+    // Patch the central directory's compressed and uncompressed sizes of the one entry to 0xffffffff.
+    const cd = zip.length - 22 - (46 + 10);
+    zip.set([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], cd + 20);
+    expect(() => readCheckpoint(zip, 'lie.pth')).toThrow(/lie\.pth: the data of zip entry "x\/data\.pkl" runs past the end of the data/);
+    const legacy = load('wrn-legacy.pth');
+    // The first storage's element count sits right after the key-list pickle; claim 2^40 elements.
+    const keysEnd = legacy.length - storageSectionBytes();
+    const lying = legacy.slice(0, keysEnd + 8);
+    lying.set(le(2 ** 40, 8), keysEnd);
+    expect(() => readCheckpoint(lying, 'lie.pth')).toThrow(/the data of storage \d+ runs past the end of the data \(needs 4398046511104 bytes/);
   });
 
   it('refuses tensors that reach past their storage', () => {

@@ -2,7 +2,15 @@
 // every checkpoint format goes through convert -> backbone folder -> the tfjs network, and the layer
 // outputs must match PyTorch's within 1e-3 of their largest magnitude.
 // eslint-disable-next-line no-restricted-imports -- test fixture I/O
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// eslint-disable-next-line no-restricted-imports -- test fixture I/O
+import { tmpdir } from 'node:os';
+// eslint-disable-next-line no-restricted-imports -- test fixture I/O
+import { join } from 'node:path';
+// eslint-disable-next-line no-restricted-imports -- test fixture I/O
+import { fileURLToPath } from 'node:url';
+import { runConvert } from '../../cli/commands/convert';
+import { runEmbed } from '../../cli/commands/embed';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBackbone } from '../backbones/backbone';
 import type { TapName } from '../backbones/spec';
@@ -124,5 +132,36 @@ describe('golden: reduced-width WideResNet50-2 fixtures against PyTorch', () => 
     const backbone = await loadBackboneAllStages(memorySource(converted.files), 'truncated');
     expect(backbone.spec.taps.map((t) => t.name)).toEqual(['layer1', 'layer2', 'layer3']);
     backbone.dispose();
+  });
+
+  it('the convert and embed commands: folder on disk, PNG in, safetensors out (with and without --no-resize)', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'wrn-cli-'));
+    try {
+      const out = join(work, 'model');
+      const lines: string[] = [];
+      runConvert({ in: fileURLToPath(new URL('wrn-legacy.pth', FIXTURES)), out }, (l) => lines.push(l));
+      expect(lines.join('\n')).toMatch(/format pth-legacy[\s\S]*wrote .*model\.json \+ 1 shards, 0\.7 MB of float32 weights/);
+      // Converting again over a previous backbone folder replaces it.
+      runConvert({ in: fileURLToPath(new URL('wrn.safetensors', FIXTURES)), out });
+      const image = fileURLToPath(new URL('input.png', FIXTURES));
+      const emb = join(work, 'emb.safetensors');
+      await runEmbed({ model: out, image, out: emb, resize: false });
+      const file = readSafetensors(new Uint8Array(readFileSync(emb)), emb);
+      expect(file.metadata).toMatchObject({ layout: 'NCHW', dtype: 'float32', architecture: 'wide_resnet50_2', input: '88x72' });
+      expect(file.tensors.map((t) => t.name)).toEqual(['layer2', 'layer3', 'layer4']);
+      for (const t of file.tensors) {
+        expect(t.dtype).toBe('F32');
+        expect(relativeError(toFloat32(t), ref(t.name).data), t.name).toBeLessThan(TOLERANCE);
+      }
+      const resized = await runEmbed({ model: out, image, out: emb, resize: true, taps: 'layer2' });
+      expect(resized.shapes).toEqual({ layer2: [1, 32, 28, 28] });
+      await expect(runEmbed({ model: out, image, out: emb, resize: false, taps: 'layer5' })).rejects.toThrow(/unknown tap "layer5"/);
+      // A non-empty folder that is not a backbone is never overwritten.
+      writeFileSync(join(work, 'keep.txt'), 'x');
+      expect(() => runConvert({ in: fileURLToPath(new URL('wrn.pth', FIXTURES)), out: work })).toThrow(/is not empty and holds no backbone/);
+      expect(readFileSync(join(work, 'keep.txt'), 'utf8')).toBe('x');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });

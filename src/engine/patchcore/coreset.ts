@@ -45,19 +45,31 @@ export function startIndices(n: number, count: number, seed: number): number[] {
 }
 
 function squaredDistance(x: Float32Array, i: number, j: number, dim: number): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  return squaredDistanceBelow(x, i, j, dim, Infinity);
+}
+
+/**
+ * Squared distance between rows i and j, abandoned (returning a value >= limit) as soon as the
+ * partial sum reaches `limit`: most candidates are rejected after a fraction of the dimensions.
+ */
+function squaredDistanceBelow(x: Float32Array, i: number, j: number, dim: number, limit: number): number {
+  let s = 0;
   const a = i * dim, b = j * dim;
   for (let d = 0; d < dim; d += 4) {
     const d0 = x[a + d] - x[b + d];
     const d1 = x[a + d + 1] - x[b + d + 1];
     const d2 = x[a + d + 2] - x[b + d + 2];
     const d3 = x[a + d + 3] - x[b + d + 3];
-    s0 += d0 * d0;
-    s1 += d1 * d1;
-    s2 += d2 * d2;
-    s3 += d3 * d3;
+    s += d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3;
+    if ((d & 15) === 12 && s >= limit) return s;
   }
-  return s0 + s1 + s2 + s3;
+  return s;
+}
+
+function squaredDistanceToOrigin(x: Float32Array, i: number, dim: number): number {
+  let s = 0;
+  for (let d = i * dim; d < (i + 1) * dim; d++) s += x[d] * x[d];
+  return s;
 }
 
 function initialDistances(x: Float32Array, n: number, dim: number, starts: number[]): Float64Array {
@@ -77,6 +89,9 @@ export async function selectCoresetHost(x: Float32Array, dim: number, options: C
   const k = coresetSize(n, options.ratio);
   const starts = startIndices(n, options.startPoints ?? 10, options.seed);
   const r = initialDistances(x, n, dim, starts);
+  // |c| - |p| <= d(c, p): a free first test before any centre's distance is computed.
+  const norms = new Float64Array(n);
+  for (let i = 0; i < n; i++) norms[i] = Math.sqrt(squaredDistanceToOrigin(x, i, dim));
   const UNASSIGNED = k; // the extra list holds points no centre has lowered yet
   const head = new Int32Array(k + 1).fill(-1);
   const next = new Int32Array(n);
@@ -104,14 +119,16 @@ export async function selectCoresetHost(x: Float32Array, dim: number, options: C
     centres[t] = p;
     head[t] = -1;
     // Scan every list the new centre may lower: the unassigned one always, a cluster only when its
-    // centre is closer than twice its radius to p (otherwise no member can get closer to p).
-    const scan = (list: number) => {
+    // centre is closer than twice its radius to p (otherwise no member can get closer to p). Within
+    // a scanned cluster at distance D from p, a member with r <= D / 2 cannot get closer either.
+    const scan = (list: number, skipBelow: number) => {
       let i = head[list];
       head[list] = -1;
       while (i !== -1) {
         const following = next[i];
-        const d2 = squaredDistance(x, i, p, dim);
-        if (d2 < r[i] * r[i]) {
+        const ri = r[i];
+        const d2 = ri > skipBelow ? squaredDistanceBelow(x, i, p, dim, ri * ri) : Infinity;
+        if (d2 < ri * ri) {
           r[i] = Math.sqrt(d2);
           next[i] = head[t];
           head[t] = i;
@@ -123,11 +140,14 @@ export async function selectCoresetHost(x: Float32Array, dim: number, options: C
       }
       refresh(list);
     };
-    scan(UNASSIGNED);
+    scan(UNASSIGNED, -1);
     for (let c = 0; c < t; c++) {
       if (head[c] === -1) continue;
-      const rc = radius[c];
-      if (squaredDistance(x, centres[c], p, dim) < 4 * rc * rc) scan(c);
+      const limit = 4 * radius[c] * radius[c];
+      const normGap = norms[centres[c]] - norms[p];
+      if (normGap * normGap >= limit) continue;
+      const d2 = squaredDistanceBelow(x, centres[c], p, dim, limit);
+      if (d2 < limit) scan(c, Math.sqrt(d2) / 2);
     }
     refresh(t);
     if ((t & 255) === 255 || t === k - 1) {

@@ -55,11 +55,11 @@ describe('CLI end to end on a synthetic dataset', () => {
     expect(out.fit_seconds).toBeNull();
   });
 
-  it('eval without a profile fits on train/good and gives the same scores as fit + eval --profile with holdout 0', async () => {
+  it('eval without a profile (2 threads) gives the same scores as fit --holdout 0 + eval --profile (1 thread)', async () => {
     const profilePath = join(dir, 'all.safetensors');
     await cli('fit', '--data', join(dir, 'data'), '--out', profilePath, '--holdout', '0', '--quiet');
-    const a = JSON.parse((await cli('eval', '--data', join(dir, 'data'), '--profile', profilePath, '--quiet')).stdout);
-    const b = JSON.parse((await cli('eval', '--data', join(dir, 'data'), '--quiet')).stdout);
+    const a = JSON.parse((await cli('eval', '--data', join(dir, 'data'), '--profile', profilePath, '--threads', '1', '--quiet')).stdout);
+    const b = JSON.parse((await cli('eval', '--data', join(dir, 'data'), '--threads', '2', '--quiet')).stdout);
     expect(b.fit_seconds).toBeGreaterThan(0);
     expect(b.bank_size).toBe(a.bank_size);
     expect(b.image_auroc).toBeCloseTo(a.image_auroc, 10);

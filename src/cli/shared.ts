@@ -7,14 +7,18 @@ import type { SkippedImage } from '../engine/patchcore/memory-bank';
 import type { ScoringOptions } from '../engine/patchcore/scorer';
 import type { ProgressListener } from '../engine/progress';
 import { readProfile } from '../engine/profile/profile';
-import { loadBackboneArg } from '../node/backbones';
+import { DEFAULT_BACKBONE, loadBackboneArg } from '../node/backbones';
 import { decodeImageFile } from '../node/decode';
 import type { NodeBackend } from '../node/tf-backend';
 import { initNodeBackend } from '../node/tf-backend';
 import { basename } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { EnginePool } from '../node/engine-pool';
 
 export interface BackendOptions {
   backend: NodeBackend;
+  /** Engine threads for fit/eval (1 = in-process). */
+  threads?: number;
 }
 
 export interface FitArgs {
@@ -46,7 +50,9 @@ function integer(name: string, min: number) {
 }
 
 export function addBackendOptions(cmd: Command): Command {
-  return cmd.addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'));
+  return cmd
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
+    .option('--threads <n>', 'engine threads (each runs its own backend on a share of the images)', integer('--threads', 1), availableParallelism());
 }
 
 export function addFitOptions(cmd: Command): Command {
@@ -82,6 +88,8 @@ export function peakRssMb(): number {
 /** A memory bank ready to score with, fitted now or read from a profile. */
 export interface FittedBank {
   backbone: Backbone;
+  /** What `--backbone` resolved to (an id or a folder), for threads that load their own copy. */
+  backboneArg: string;
   bank: Float32Array;
   dim: number;
   coresetRatio: number;
@@ -90,38 +98,57 @@ export interface FittedBank {
   skipped: SkippedImage[];
 }
 
-export async function fitFromFolder(args: FitArgs, files: string[], onProgress: ProgressListener, signal?: AbortSignal): Promise<FittedBank & { patchCount: number; imageCount: number; seconds: Record<string, number> }> {
+export async function fitFromFolder(
+  args: FitArgs & BackendOptions,
+  files: string[],
+  onProgress: ProgressListener,
+  signal?: AbortSignal,
+): Promise<FittedBank & { patchCount: number; imageCount: number; seconds: Record<string, number> }> {
   const backbone = await loadBackboneArg(args.backbone);
   const t0 = performance.now();
-  const bank = await buildMemoryBank(
-    backbone,
-    { count: files.length, name: (i) => files[i], load: (i) => decodeImageFile(files[i]) },
-    { coresetRatio: args.coresetRatio, seed: args.seed, onProgress, signal },
-  );
-  const fitSeconds = (performance.now() - t0) / 1000;
-  return {
-    backbone,
-    bank: bank.data,
-    dim: bank.dim,
-    coresetRatio: args.coresetRatio,
-    scoring: {},
-    fitSeconds,
-    skipped: bank.skipped,
-    patchCount: bank.patchCount,
-    imageCount: bank.imageCount,
-    seconds: { ...bank.seconds },
-  };
+  const pool = (args.threads ?? 1) > 1 ? await EnginePool.start({ backend: args.backend, backbone: args.backbone ?? DEFAULT_BACKBONE, seed: args.seed, size: args.threads }) : null;
+  try {
+    const bank = await buildMemoryBank(
+      backbone,
+      { count: files.length, name: (i) => files[i], load: (i) => decodeImageFile(files[i]) },
+      {
+        coresetRatio: args.coresetRatio,
+        seed: args.seed,
+        onProgress,
+        signal,
+        ...(pool ? { embed: (i: number) => pool.embed(files[i]), concurrency: pool.size } : {}),
+      },
+    );
+    const fitSeconds = (performance.now() - t0) / 1000;
+    return {
+      backbone,
+      backboneArg: args.backbone ?? DEFAULT_BACKBONE,
+      bank: bank.data,
+      dim: bank.dim,
+      coresetRatio: args.coresetRatio,
+      scoring: {},
+      fitSeconds,
+      skipped: bank.skipped,
+      patchCount: bank.patchCount,
+      imageCount: bank.imageCount,
+      seconds: { ...bank.seconds },
+    };
+  } finally {
+    await pool?.close();
+  }
 }
 
 export async function openProfileForScoring(file: string, backboneArg?: string): Promise<FittedBank> {
   const profile = readProfile(new Uint8Array(readFileSync(file)), basename(file));
-  const backbone = await loadBackboneArg(backboneArg && backboneArg !== 'resnet50-imagenet' ? backboneArg : profile.meta.backbone.id);
+  const resolvedArg = backboneArg && backboneArg !== DEFAULT_BACKBONE ? backboneArg : profile.meta.backbone.id;
+  const backbone = await loadBackboneArg(resolvedArg);
   if (backbone.weightsHash !== profile.meta.backbone.weightsHash) {
     backbone.dispose();
     throw new Error(`${file}: the profile was built with backbone weights ${profile.meta.backbone.weightsHash.slice(0, 12)}…, but ${backbone.spec.id} has ${backbone.weightsHash.slice(0, 12)}…; pass the matching --backbone`);
   }
   return {
     backbone,
+    backboneArg: resolvedArg,
     bank: profile.bank,
     dim: profile.meta.bank.dim,
     coresetRatio: profile.meta.coreset.ratio,

@@ -3,7 +3,7 @@ import { prepareMask } from './image/prepare';
 import { aupro, auroc, f1Max } from './metrics';
 import type { PatchCoreScorer, ScoreTimings } from './patchcore/scorer';
 import type { ProgressListener } from './progress';
-import { stageReporter, throwIfAborted } from './progress';
+import { isAbortError, stageReporter, throwIfAborted } from './progress';
 import type { SkippedImage } from './patchcore/memory-bank';
 
 /** A test image with its ground truth: label 1 is defective; a mask marks the defect's pixels. */
@@ -43,42 +43,56 @@ export interface Evaluation {
  * Scores every test image and computes image AUROC, F1-max and, when any mask exists, pixel AUROC
  * and AUPRO over all test images (good images count as all-normal pixels).
  */
-export async function evaluate(
-  scorer: PatchCoreScorer,
-  items: LabelledImage[],
-  options: { onProgress?: ProgressListener; signal?: AbortSignal } = {},
-): Promise<Evaluation> {
+/** Scores one test image: the host may replace the in-process scorer (e.g. with a pool of threads). */
+export type ScoreItem = (item: LabelledImage, index: number) => Promise<{ score: number; map: Float32Array; timings?: ScoreTimings & { decode: number } }>;
+
+export interface EvaluateOptions {
+  onProgress?: ProgressListener;
+  signal?: AbortSignal;
+  scoreItem?: ScoreItem;
+  /** Images scored at once when `scoreItem` is given (default 1). */
+  concurrency?: number;
+}
+
+export async function evaluate(scorer: PatchCoreScorer, items: LabelledImage[], options: EvaluateOptions = {}): Promise<Evaluation> {
   const withMasks = items.some((it) => it.loadMask);
   const { resize, inputSize } = scorer.backbone.spec;
-  const maps: Float32Array[] = [];
-  const masks: Uint8Array[] = [];
-  const images: ImageResult[] = [];
-  const skipped: SkippedImage[] = [];
   const timings = { decode: 0, backbone: 0, search: 0, map: 0 };
-  const report = stageReporter('scoring', items.length, options.onProgress);
-  report(0);
-  for (const [i, item] of items.entries()) {
-    throwIfAborted(options.signal);
+  const scoreLocally: ScoreItem = async (item) => {
     const t0 = performance.now();
-    let image: RgbImage;
-    let mask: Uint8Array | null = null;
-    try {
-      image = await item.load();
-      if (withMasks) mask = item.loadMask ? prepareMask(await item.loadMask(), resize, inputSize) : new Uint8Array(inputSize * inputSize);
-    } catch (e) {
-      skipped.push({ name: item.name, reason: (e as Error).message });
-      report(i + 1);
-      continue;
-    }
+    const image = await item.load();
     timings.decode += performance.now() - t0;
-    const result = await scorer.score(image, timings);
-    images.push({ name: item.name, label: item.label, defect: item.defect, score: result.score });
-    if (mask) {
-      maps.push(result.map);
-      masks.push(mask);
+    return scorer.score(image, timings);
+  };
+  const scoreItem = options.scoreItem ?? scoreLocally;
+  const perItem: ({ result: ImageResult; map: Float32Array; mask: Uint8Array | null } | null)[] = new Array(items.length).fill(null);
+  const skipped: SkippedImage[] = [];
+  const report = stageReporter('scoring', items.length, options.onProgress);
+  let done = 0;
+  report(0);
+  let nextIndex = 0;
+  const runLane = async () => {
+    while (nextIndex < items.length) {
+      const i = nextIndex++;
+      const item = items[i];
+      throwIfAborted(options.signal);
+      try {
+        const mask = withMasks ? (item.loadMask ? prepareMask(await item.loadMask(), resize, inputSize) : new Uint8Array(inputSize * inputSize)) : null;
+        const scored = await scoreItem(item, i);
+        if (scored.timings) for (const k of Object.keys(timings) as (keyof typeof timings)[]) timings[k] += scored.timings[k];
+        perItem[i] = { result: { name: item.name, label: item.label, defect: item.defect, score: scored.score }, map: scored.map, mask };
+      } catch (e) {
+        if (isAbortError(e)) throw e;
+        skipped.push({ name: item.name, reason: (e as Error).message });
+      }
+      report(++done);
     }
-    report(i + 1);
-  }
+  };
+  await Promise.all(Array.from({ length: options.scoreItem ? Math.max(1, options.concurrency ?? 1) : 1 }, runLane));
+  const scoredItems = perItem.filter((p): p is NonNullable<typeof p> => p !== null);
+  const images = scoredItems.map((p) => p.result);
+  const maps = withMasks ? scoredItems.map((p) => p.map) : [];
+  const masks = withMasks ? scoredItems.map((p) => p.mask!) : [];
   const scores = images.map((r) => r.score);
   const labels = images.map((r) => r.label);
   const f1 = f1Max(scores, labels);

@@ -6,6 +6,7 @@ import { PatchCoreScorer } from '../../engine/patchcore/scorer';
 import { listMvtecDataset } from '../../node/dataset';
 import { decodeImageFile, decodeMaskFile } from '../../node/decode';
 import { progressBars } from '../progress-bar';
+import { EnginePool } from '../../node/engine-pool';
 import { fitFromFolder, openProfileForScoring, peakRssMb, addBackendOptions, addFitOptions, addScoringOptions, parseScoringOptions, setupBackend } from '../shared';
 import type { BackendOptions, FitArgs, ScoringArgs } from '../shared';
 
@@ -42,7 +43,21 @@ export function register(program: Command): void {
       load: () => decodeImageFile(t.path),
       loadMask: t.maskPath ? () => decodeMaskFile(t.maskPath!) : undefined,
     }));
-    const result = await evaluate(scorer, items, { onProgress: bars });
+    let result;
+    let scoringStarted = performance.now();
+    if ((args.threads ?? 1) > 1) {
+      const pool = await EnginePool.start({ backend: args.backend, backbone: fitted.backboneArg, seed: args.seed, size: args.threads });
+      try {
+        await pool.setBank(fitted.bank, fitted.dim, scorer.options);
+        scoringStarted = performance.now();
+        result = await evaluate(scorer, items, { onProgress: bars, scoreItem: pool.scorer(dataset.test.map((t) => t.path)), concurrency: pool.size });
+      } finally {
+        await pool.close();
+      }
+    } else {
+      result = await evaluate(scorer, items, { onProgress: bars });
+    }
+    const scoringMs = performance.now() - scoringStarted;
     bars.stop();
     const scored = result.images.length;
     const output = {
@@ -57,10 +72,15 @@ export function register(program: Command): void {
       bank_size: scorer.bankSize,
       coreset_ratio: fitted.coresetRatio,
       fit_seconds: fitted.fitSeconds,
-      infer_ms_per_image: (result.timings.decode + result.timings.backbone + result.timings.search + result.timings.map) / Math.max(1, scored),
+      /** Wall-clock scoring time per test image (decode, network, search, map; all threads together). */
+      infer_ms_per_image: scoringMs / Math.max(1, scored),
+      threads: args.threads ?? 1,
+      stage_ms_per_image: Object.fromEntries(Object.entries(result.timings).map(([k, v]) => [k, v / Math.max(1, scored)])),
       test_images: scored,
       skipped: [...fitted.skipped, ...result.skipped],
       peak_rss_mb: peakRssMb(),
+      /** Per-image raw scores, so a profile's scores can be compared across hosts (CLI, browser). */
+      images: result.images.map((r) => ({ name: r.name, defect: r.defect, label: r.label, score: r.score })),
     };
     for (const s of output.skipped) console.error(`skipped ${s.name}: ${s.reason}`);
     const fmt = (v: number | null) => (v === null ? 'n/a' : v.toFixed(4));

@@ -2,7 +2,7 @@ import * as tf from '../tf';
 import type { Backbone } from '../backbones/backbone';
 import type { RgbImage } from '../image/types';
 import type { ProgressListener } from '../progress';
-import { stageReporter, throwIfAborted } from '../progress';
+import { isAbortError, stageReporter, throwIfAborted } from '../progress';
 import { coresetSize, PROJECTION_DIM, projectionMatrix, selectCoresetDevice, selectCoresetHost } from './coreset';
 import { embedBatch, imagesToBatch } from './features';
 import { TARGET_DIM } from './embed';
@@ -26,6 +26,10 @@ export interface FitOptions {
   coresetOn?: 'host' | 'device';
   onProgress?: ProgressListener;
   signal?: AbortSignal;
+  /** Replaces the in-process embedder, e.g. with a pool of threads (see localEmbedder). */
+  embed?: EmbedImage;
+  /** Images embedded at once when `embed` is given (default 1). */
+  concurrency?: number;
 }
 
 export interface StageSeconds {
@@ -51,48 +55,85 @@ export function defaultCoresetPlacement(): 'host' | 'device' {
   return ['webgpu', 'webgl'].includes(tf.getBackend()) ? 'device' : 'host';
 }
 
+/** One image's patch embeddings [patches, 1024] and their random projections [patches, 128]. */
+export interface PatchFeatures {
+  features: Float32Array;
+  projected: Float32Array;
+  /** Seconds spent decoding and in the network, for the stage timings. */
+  decodeSeconds: number;
+  backboneSeconds: number;
+}
+
+/** Embeds image i; throws when the image cannot be loaded. Hosts may run several in parallel. */
+export type EmbedImage = (i: number) => Promise<PatchFeatures>;
+
+/** The in-process embedder: decode through `images`, run the backbone on the current tfjs backend. */
+export function localEmbedder(backbone: Backbone, images: ImageSource, seed: number): EmbedImage & { dispose(): void } {
+  const projection = tf.tensor2d(projectionMatrix(TARGET_DIM, PROJECTION_DIM, seed), [TARGET_DIM, PROJECTION_DIM]);
+  const embed = async (i: number): Promise<PatchFeatures> => {
+    let t0 = performance.now();
+    const img: RgbImage = await images.load(i);
+    const decodeSeconds = (performance.now() - t0) / 1000;
+    t0 = performance.now();
+    const [emb, proj] = tf.tidy(() => {
+      const e = embedBatch(backbone, imagesToBatch([img], backbone));
+      return [e, tf.matMul(e, projection)];
+    });
+    try {
+      const features = (await emb.data()) as Float32Array;
+      const projected = (await proj.data()) as Float32Array;
+      return { features, projected, decodeSeconds, backboneSeconds: (performance.now() - t0) / 1000 };
+    } finally {
+      emb.dispose();
+      proj.dispose();
+    }
+  };
+  return Object.assign(embed, { dispose: () => projection.dispose() });
+}
+
 /**
  * Builds the PatchCore memory bank from normal images: patch embeddings of every image, then the
  * greedy coreset on their random 128-d projections. Images that fail to load are skipped and listed.
+ * `options.embed` replaces the in-process embedder (e.g. a pool of threads); `concurrency` images are
+ * then embedded at once, results kept in image order.
  */
 export async function buildMemoryBank(backbone: Backbone, images: ImageSource, options: FitOptions = {}): Promise<MemoryBank> {
   const ratio = options.coresetRatio ?? 0.1;
   const seed = options.seed ?? 0;
   const seconds: StageSeconds = { decode: 0, backbone: 0, coreset: 0 };
-  const projection = tf.tensor2d(projectionMatrix(TARGET_DIM, PROJECTION_DIM, seed), [TARGET_DIM, PROJECTION_DIM]);
-  const features: Float32Array[] = [];
-  const projected: Float32Array[] = [];
+  const local = options.embed ? null : localEmbedder(backbone, images, seed);
+  const embed = options.embed ?? local!;
+  const results: (PatchFeatures | null)[] = new Array(images.count).fill(null);
   const skipped: SkippedImage[] = [];
   const report = stageReporter('features', images.count, options.onProgress);
+  let done = 0;
   report(0);
   try {
-    for (let i = 0; i < images.count; i++) {
-      throwIfAborted(options.signal);
-      let t0 = performance.now();
-      let img: RgbImage;
-      try {
-        img = await images.load(i);
-      } catch (e) {
-        skipped.push({ name: images.name(i), reason: (e as Error).message });
-        report(i + 1);
-        continue;
+    let nextIndex = 0;
+    const runLane = async () => {
+      while (nextIndex < images.count) {
+        const i = nextIndex++;
+        throwIfAborted(options.signal);
+        try {
+          const r = await embed(i);
+          results[i] = r;
+          seconds.decode += r.decodeSeconds;
+          seconds.backbone += r.backboneSeconds;
+        } catch (e) {
+          if (isAbortError(e)) throw e;
+          skipped.push({ name: images.name(i), reason: (e as Error).message });
+        }
+        report(++done);
       }
-      seconds.decode += (performance.now() - t0) / 1000;
-      t0 = performance.now();
-      const [emb, proj] = tf.tidy(() => {
-        const e = embedBatch(backbone, imagesToBatch([img], backbone));
-        return [e, tf.matMul(e, projection)];
-      });
-      features.push((await emb.data()) as Float32Array);
-      projected.push((await proj.data()) as Float32Array);
-      emb.dispose();
-      proj.dispose();
-      seconds.backbone += (performance.now() - t0) / 1000;
-      report(i + 1);
-    }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 1) }, runLane));
   } finally {
-    projection.dispose();
+    local?.dispose();
   }
+  const kept = results.filter((r): r is PatchFeatures => r !== null);
+  const features = kept.map((r) => r.features);
+  const projected = kept.map((r) => r.projected);
+  results.length = 0;
   if (features.length === 0) throw new Error('no usable image: every image failed to load');
 
   const perImage = features[0].length / TARGET_DIM;

@@ -4,6 +4,7 @@ import { basename, resolve } from 'node:path';
 import { PatchCoreScorer } from '../../engine/patchcore/scorer';
 import { createProfile, serializeProfile } from '../../engine/profile/profile';
 import { calibrateThreshold } from '../../engine/profile/threshold';
+import { splitHoldout } from '../../engine/profile/holdout';
 import { APP_VERSION } from '../../engine/version';
 import { listMvtecDataset } from '../../node/dataset';
 import { decodeImageFile } from '../../node/decode';
@@ -19,13 +20,6 @@ interface FitCliArgs extends BackendOptions, FitArgs {
   percentile?: number;
   fp16?: boolean;
   quiet?: boolean;
-}
-
-/** Every n-th image (by sorted name) is held out for threshold calibration: deterministic, spread out. */
-export function splitHoldout(files: string[], fraction: number): { fit: string[]; holdout: string[] } {
-  if (fraction <= 0) return { fit: files, holdout: [] };
-  const every = Math.max(2, Math.round(1 / fraction));
-  return { fit: files.filter((_, i) => i % every !== every - 1), holdout: files.filter((_, i) => i % every === every - 1) };
 }
 
 export function register(program: Command): void {

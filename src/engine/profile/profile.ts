@@ -13,6 +13,8 @@ export const PROFILE_FORMAT = 'anomaly-inspector/profile';
 export const PROFILE_SCHEMA_VERSION = 1;
 /** Refuse banks beyond this many rows (a 10 % coreset of 20,000 images is under 1.6 M). */
 export const MAX_BANK_ROWS = 4_000_000;
+/** Profile files over this size are refused before they are read (a browser tab cannot hold much more). */
+export const MAX_PROFILE_FILE_BYTES = 1024 * 1024 * 1024;
 
 export type ThresholdMethod = 'max' | 'percentile' | 'manual' | 'none';
 
@@ -85,9 +87,16 @@ export function validateMeta(meta: unknown, where: string): ProfileMeta {
   return m;
 }
 
+/** Refuses a profile file by its size alone, before reading it. */
+export function checkProfileFileSize(size: number, where: string): void {
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
+  check(size <= MAX_PROFILE_FILE_BYTES, where, `the file is ${mb(size)}, over the ${mb(MAX_PROFILE_FILE_BYTES)} limit for a profile`);
+}
+
 /** Parses and validates a profile file; throws ProfileError naming the file and the problem. */
 export function readProfile(bytes: Uint8Array, where: string): Profile {
   check(bytes.length > 0, where, 'the file is empty');
+  checkProfileFileSize(bytes.length, where);
   let file;
   try {
     file = readSafetensors(bytes, where);
@@ -107,6 +116,9 @@ export function readProfile(bytes: Uint8Array, where: string): Profile {
   const wantDtype = meta.bank.dtype === 'float16' ? 'F16' : 'F32';
   check(tensor.dtype === wantDtype, where, `memory_bank is ${tensor.dtype}, metadata says ${meta.bank.dtype}`);
   check(tensor.shape.length === 2 && tensor.shape[0] === meta.bank.size && tensor.shape[1] === meta.bank.dim, where, `memory_bank has shape [${tensor.shape}], metadata says [${meta.bank.size}, ${meta.bank.dim}]`);
+  const headerLen = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+  const described = 8 + headerLen + file.tensors.reduce((n, t) => n + t.data.byteLength, 0);
+  check(bytes.length === described, where, `the file is ${bytes.length - described} bytes longer than its header describes (oversized or corrupt)`);
   const bank = toFloat32(tensor);
   for (let i = 0; i < bank.length; i++) if (!Number.isFinite(bank[i])) throw new ProfileError(where, `memory_bank holds a non-finite value (${bank[i]}) at row ${Math.floor(i / meta.bank.dim)}`);
   return { meta, bank };

@@ -1,5 +1,6 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { tfjsWasmThreads } from './scripts/vite-plugin-tfjs-wasm-threads';
 
 /**
  * Cross-origin isolation (COOP/COEP) lets the tfjs WASM backend use threads (SharedArrayBuffer);
@@ -11,9 +12,9 @@ const crossOriginIsolation = {
 };
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), tfjsWasmThreads()],
   server: { headers: crossOriginIsolation },
   preview: { headers: crossOriginIsolation },
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [tfjsWasmThreads()] },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
 });

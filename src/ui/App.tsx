@@ -1,8 +1,24 @@
+import { useEffect } from 'react';
+import { refreshProfiles, startEngine } from '../state/actions';
+import { BenchPanel } from './bench/BenchPanel';
+import { ProfilesPanel } from './profiles/ProfilesPanel';
+import { Alerts } from './shell/Alerts';
+import { Header } from './shell/Header';
+import './app.css';
+
 export function App() {
+  useEffect(() => {
+    void startEngine();
+    void refreshProfiles();
+  }, []);
   return (
-    <main>
-      <h1>Anomaly Inspector</h1>
-      <p>Visual inspection of parts, entirely in your browser. No image leaves the device.</p>
-    </main>
+    <div className="app">
+      <Header />
+      <Alerts />
+      <main className="layout">
+        <ProfilesPanel />
+        <BenchPanel />
+      </main>
+    </div>
   );
 }

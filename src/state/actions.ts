@@ -1,0 +1,279 @@
+/**
+ * What the UI can do. Each action talks to the engine worker (tensor work) or to storage, and records
+ * the outcome in the store; failures become alerts with the reason. Nothing here touches tfjs.
+ */
+import type { ProfileMeta } from '../engine/profile/profile';
+import { checkProfileFileSize } from '../engine/profile/profile';
+import { normalizeScore, verdictFor } from '../engine/profile/threshold';
+import { isAbortError } from '../engine/progress';
+import { requestPersistence } from '../storage/profile-store';
+import type { BackendChoice, BuildOptions, FileBytes, StoredBank } from '../../workers/protocol';
+import { EngineError } from '../worker-bridge';
+import { pushAlert, useAppStore } from './app-store';
+import type { AppState, TaskState } from './app-store';
+import { engine, profileStore } from './services';
+import { saveBackendChoice, saveCalibration, savedBackendChoice, savedCalibration } from './settings';
+
+const set = useAppStore.setState;
+const get = useAppStore.getState;
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function fail(what: string, e: unknown): void {
+  if (isAbortError(e)) {
+    pushAlert('info', `${what}: cancelled.`);
+    return;
+  }
+  pushAlert('error', `${what} failed: ${message(e)}`);
+}
+
+async function readFiles(files: readonly File[]): Promise<FileBytes[]> {
+  return Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+}
+
+function taskPatch(key: 'build' | 'scoring' | 'bench', patch: Partial<TaskState> & Record<string, unknown>): Partial<AppState> {
+  return { [key]: { ...get()[key], ...patch } } as Partial<AppState>;
+}
+
+// ---------------------------------------------------------------- engine
+
+let started = false;
+
+export async function startEngine(): Promise<void> {
+  if (started) return;
+  started = true;
+  const choice = savedBackendChoice();
+  set({ backendChoice: choice, engineStatus: 'starting' });
+  engine().onBackend((info, notice) => {
+    set({ backend: info, backendChoice: get().backendChoice });
+    if (notice) pushAlert('info', notice);
+  });
+  try {
+    const info = await engine().request('init', { choice, calibration: savedCalibration() }, { onProgress: (p) => set({ engineProgress: p }) });
+    if (info.calibration) saveCalibration(info.calibration);
+    set({ backend: info, engineStatus: 'ready', engineProgress: null });
+  } catch (e) {
+    set({ engineStatus: 'error', engineError: message(e) });
+    pushAlert('error', `The engine could not start: ${message(e)}`);
+  }
+}
+
+export async function chooseBackend(choice: BackendChoice): Promise<void> {
+  saveBackendChoice(choice);
+  set({ backendChoice: choice, engineStatus: 'switching' });
+  try {
+    const info = await engine().request('set-backend', { choice }, { onProgress: (p) => set({ engineProgress: p }) });
+    if (info.calibration) saveCalibration(info.calibration);
+    loaded.clear();
+    set({ backend: info, engineStatus: 'ready', engineProgress: null });
+  } catch (e) {
+    set({ engineStatus: 'error', engineError: message(e) });
+    pushAlert('error', `Switching the backend failed: ${message(e)}`);
+  }
+}
+
+// ---------------------------------------------------------------- profiles
+
+/** Profile id -> the revision the worker holds, so a profile is sent to it only when it changed. */
+const loaded = new Map<string, string>();
+
+export async function refreshProfiles(): Promise<void> {
+  try {
+    const profiles = await profileStore().list();
+    const selectedId = profiles.some((p) => p.id === get().selectedId) ? get().selectedId : (profiles[profiles.length - 1]?.id ?? null);
+    set({ profiles, profilesLoaded: true, selectedId });
+  } catch (e) {
+    set({ profilesLoaded: true });
+    pushAlert('error', `Reading saved profiles failed: ${message(e)}`);
+  }
+}
+
+export function selectProfile(id: string): void {
+  set({ selectedId: id, scoring: { ...get().scoring, result: null } });
+}
+
+async function ensureLoaded(id: string, force = false): Promise<string> {
+  const { record, bank } = await profileStore().load(id);
+  const key = `${record.bankKey}|${record.meta.updatedAt}`;
+  if (force || loaded.get(id) !== key) {
+    await engine().request('load-profile', { key, meta: record.meta, bank }, { transfer: [bank.bytes] });
+    loaded.set(id, key);
+  }
+  return key;
+}
+
+async function saveNew(meta: ProfileMeta, bank: StoredBank): Promise<ProfileMeta> {
+  const store = profileStore();
+  const id = await store.freeId(meta.id);
+  const saved = { ...meta, id };
+  await store.save(saved, bank);
+  if (get().persistent !== true) set({ persistent: await requestPersistence() });
+  await refreshProfiles();
+  set({ selectedId: id });
+  return saved;
+}
+
+let buildController: AbortController | null = null;
+
+export async function buildProfile(files: readonly File[], options: Omit<BuildOptions, 'seed' | 'holdout'> & Partial<BuildOptions>): Promise<ProfileMeta | null> {
+  if (get().build.running) return null;
+  buildController = new AbortController();
+  const signal = buildController.signal;
+  set(taskPatch('build', { running: true, progress: null, startedAt: performance.now(), skipped: [], lastSeconds: null }));
+  try {
+    const bytes = await readFiles(files);
+    const result = await engine().request(
+      'build',
+      { options: { seed: 0, holdout: 0.1, ...options }, files: bytes },
+      { signal, onProgress: (progress) => set(taskPatch('build', { progress })), transfer: bytes.map((b) => b.bytes) },
+    );
+    const meta = await saveNew(result.meta, result.bank);
+    set(taskPatch('build', { skipped: result.skipped, lastSeconds: result.seconds.total }));
+    const skipped = result.skipped.length ? ` Skipped ${result.skipped.length}: ${result.skipped.map((s) => s.reason).join('; ')}` : '';
+    pushAlert('info', `Profile "${meta.name}" built from ${meta.training.imageCount} images on ${result.backend} in ${result.seconds.total.toFixed(1)} s.${skipped}`);
+    return meta;
+  } catch (e) {
+    fail('Building the profile', e);
+    return null;
+  } finally {
+    buildController = null;
+    set(taskPatch('build', { running: false, progress: null, startedAt: null }));
+  }
+}
+
+export function cancelBuild(): void {
+  buildController?.abort();
+}
+
+export async function scoreImage(file: File): Promise<void> {
+  const id = get().selectedId;
+  if (!id) {
+    pushAlert('error', 'Select a profile before scoring an image.');
+    return;
+  }
+  set(taskPatch('scoring', { running: true, startedAt: performance.now(), result: null }));
+  try {
+    const bytes = await file.arrayBuffer();
+    let key = await ensureLoaded(id);
+    let r;
+    try {
+      r = await engine().request('score', { key, file: { name: file.name, bytes: bytes.slice(0) } });
+    } catch (e) {
+      if (!(e instanceof EngineError && e.code === 'not-loaded')) throw e;
+      key = await ensureLoaded(id, true);
+      r = await engine().request('score', { key, file: { name: file.name, bytes } });
+    }
+    const meta = get().profiles.find((p) => p.id === id)!;
+    const t = meta.threshold.value;
+    set(
+      taskPatch('scoring', {
+        result: {
+          profileId: id,
+          fileName: file.name,
+          score: r.score,
+          normalized: t === null ? null : normalizeScore(r.score, t, meta.calibrationScores),
+          verdict: t === null ? null : verdictFor(r.score, t),
+          threshold: t,
+          backend: r.backend,
+          ms: r.ms,
+        },
+      }),
+    );
+  } catch (e) {
+    fail(`Scoring ${file.name}`, e);
+  } finally {
+    set(taskPatch('scoring', { running: false, startedAt: null }));
+  }
+}
+
+export async function renameProfile(id: string, name: string): Promise<void> {
+  try {
+    await profileStore().rename(id, name);
+    await refreshProfiles();
+  } catch (e) {
+    fail('Renaming', e);
+  }
+}
+
+export async function duplicateProfile(id: string): Promise<void> {
+  try {
+    const meta = await profileStore().duplicate(id);
+    await refreshProfiles();
+    set({ selectedId: meta.id });
+  } catch (e) {
+    fail('Duplicating', e);
+  }
+}
+
+export async function deleteProfile(id: string): Promise<void> {
+  try {
+    await profileStore().remove(id);
+    loaded.delete(id);
+    await refreshProfiles();
+  } catch (e) {
+    fail('Deleting', e);
+  }
+}
+
+/** The profile as one safetensors file, handed to the browser as a download. */
+export async function exportProfile(id: string): Promise<void> {
+  try {
+    const { record, bank } = await profileStore().load(id);
+    const out = await engine().request('export', { meta: record.meta, bank }, { transfer: [bank.bytes] });
+    const url = URL.createObjectURL(new Blob([out.bytes], { type: 'application/octet-stream' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = out.fileName;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  } catch (e) {
+    fail('Exporting', e);
+  }
+}
+
+/** Reads, validates (in the worker) and saves a profile file; a bad file changes nothing. */
+export async function importProfile(file: File): Promise<ProfileMeta | null> {
+  try {
+    checkProfileFileSize(file.size, file.name);
+    const bytes = await file.arrayBuffer();
+    const result = await engine().request('import', { file: { name: file.name, bytes } }, { transfer: [bytes] });
+    const meta = await saveNew(result.meta, result.bank);
+    pushAlert('info', `Imported profile "${meta.name}" (${meta.bank.size} x ${meta.bank.dim} ${meta.bank.dtype}).`);
+    return meta;
+  } catch (e) {
+    pushAlert('error', `Import refused, nothing was changed. ${message(e)}`);
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------- benchmark
+
+let benchController: AbortController | null = null;
+
+export async function runBench(files: readonly File[], coresetRatio = 0.1): Promise<void> {
+  if (get().bench.running) return;
+  benchController = new AbortController();
+  set(taskPatch('bench', { running: true, progress: null, startedAt: performance.now() }));
+  try {
+    const bytes = await readFiles(files);
+    const report = await engine().request(
+      'bench',
+      { files: bytes, coresetRatio },
+      { signal: benchController.signal, onProgress: (progress) => set(taskPatch('bench', { progress })), transfer: bytes.map((b) => b.bytes) },
+    );
+    set(taskPatch('bench', { reports: [...get().bench.reports, report] }));
+  } catch (e) {
+    fail('The benchmark', e);
+  } finally {
+    benchController = null;
+    set(taskPatch('bench', { running: false, progress: null, startedAt: null }));
+  }
+}
+
+export function cancelBench(): void {
+  benchController?.abort();
+}

@@ -1,0 +1,75 @@
+/** The app's state (zustand). Actions that talk to the worker and to storage live in ./actions.ts. */
+import { create } from 'zustand';
+import type { SkippedImage } from '../engine/patchcore/memory-bank';
+import type { Progress } from '../engine/progress';
+import type { ProfileMeta } from '../engine/profile/profile';
+import type { Verdict } from '../engine/profile/threshold';
+import type { BackendChoice, BackendInfo, BenchReport } from '../../workers/protocol';
+
+export interface Alert {
+  id: number;
+  kind: 'error' | 'info';
+  text: string;
+}
+
+export interface ScoreView {
+  profileId: string;
+  fileName: string;
+  score: number;
+  /** 0.5 at the threshold; null when the profile has no threshold. */
+  normalized: number | null;
+  verdict: Verdict | null;
+  threshold: number | null;
+  backend: string;
+  ms: number;
+}
+
+export interface TaskState {
+  running: boolean;
+  progress: Progress | null;
+  startedAt: number | null;
+}
+
+export interface AppState {
+  engineStatus: 'starting' | 'ready' | 'switching' | 'error';
+  engineProgress: Progress | null;
+  engineError: string | null;
+  backend: BackendInfo | null;
+  backendChoice: BackendChoice;
+  profiles: ProfileMeta[];
+  profilesLoaded: boolean;
+  selectedId: string | null;
+  persistent: boolean | null;
+  build: TaskState & { skipped: SkippedImage[]; lastSeconds: number | null };
+  scoring: TaskState & { result: ScoreView | null };
+  bench: TaskState & { reports: BenchReport[] };
+  alerts: Alert[];
+}
+
+const idle: TaskState = { running: false, progress: null, startedAt: null };
+
+export const useAppStore = create<AppState>()(() => ({
+  engineStatus: 'starting',
+  engineProgress: null,
+  engineError: null,
+  backend: null,
+  backendChoice: 'auto',
+  profiles: [],
+  profilesLoaded: false,
+  selectedId: null,
+  persistent: null,
+  build: { ...idle, skipped: [], lastSeconds: null },
+  scoring: { ...idle, result: null },
+  bench: { ...idle, reports: [] },
+  alerts: [],
+}));
+
+let alertId = 0;
+
+export function pushAlert(kind: Alert['kind'], text: string): void {
+  useAppStore.setState((s) => ({ alerts: [...s.alerts.slice(-4), { id: ++alertId, kind, text }] }));
+}
+
+export function dismissAlert(id: number): void {
+  useAppStore.setState((s) => ({ alerts: s.alerts.filter((a) => a.id !== id) }));
+}

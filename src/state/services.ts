@@ -1,0 +1,17 @@
+/** The app's two services: the engine worker (through the bridge) and profile storage. Created once. */
+import { EngineBridge } from '../worker-bridge';
+import { idbStore } from '../storage/kv';
+import { ProfileStore, storageEstimate } from '../storage/profile-store';
+
+let bridge: EngineBridge | null = null;
+let profiles: ProfileStore | null = null;
+
+export function engine(): EngineBridge {
+  bridge ??= new EngineBridge(() => new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'engine' }));
+  return bridge;
+}
+
+export function profileStore(): ProfileStore {
+  profiles ??= new ProfileStore(idbStore(), storageEstimate);
+  return profiles;
+}

@@ -1,0 +1,209 @@
+/**
+ * Profiles in IndexedDB (through a KeyValueStore), under a versioned schema:
+ *
+ *   schema                  -> { version }               (STORAGE_SCHEMA_VERSION)
+ *   profile:<id>            -> { meta, bankKey }          small: listing reads only these
+ *   bank:<id>:<revision>    -> StoredBank                 the memory bank bytes
+ *
+ * A save writes the bank under a fresh revision key first, then switches the profile record to it
+ * in one transaction, then deletes the old bank. A crash or reload at any point leaves either the
+ * previous version or the new one, never a mix; a bank left behind by a crash is swept on open.
+ */
+import type { ProfileMeta } from '../engine/profile/profile';
+import type { StoredBank } from '../../workers/protocol';
+import type { KeyValueStore } from './kv';
+
+export const STORAGE_SCHEMA_VERSION = 1;
+const SCHEMA_KEY = 'schema';
+const PROFILE_PREFIX = 'profile:';
+const BANK_PREFIX = 'bank:';
+
+export interface ProfileRecord {
+  meta: ProfileMeta;
+  bankKey: string;
+}
+
+/** A storage failure explained for people; `quota` when the browser ran out of space for this site. */
+export class StorageError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'quota' | 'schema' | 'missing' | 'other',
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'StorageError';
+  }
+}
+
+export function isQuotaError(e: unknown): boolean {
+  if (!e || typeof e !== 'object') return false;
+  const name = (e as { name?: string }).name;
+  const inner = (e as { inner?: unknown; cause?: unknown }).inner ?? (e as { cause?: unknown }).cause;
+  return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED' || (inner !== undefined && inner !== e && isQuotaError(inner));
+}
+
+export interface StorageEstimateLike {
+  usage?: number;
+  quota?: number;
+}
+
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MB`;
+
+export function quotaMessage(what: string, bytesNeeded: number, estimate?: StorageEstimateLike): string {
+  const usage = estimate?.usage !== undefined && estimate?.quota !== undefined ? ` This site already uses ${mb(estimate.usage)} of the ${mb(estimate.quota)} the browser allows it.` : '';
+  return (
+    `Not enough storage to save ${what} (about ${mb(bytesNeeded)}).${usage} ` +
+    'Nothing was changed. Export and delete profiles you no longer need, store the bank as float16 (half the size), or free space in the browser settings.'
+  );
+}
+
+let counter = 0;
+function revision(): string {
+  counter = (counter + 1) % 1_000_000;
+  return `${Date.now().toString(36)}${counter.toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+}
+
+export function newProfileId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export class ProfileStore {
+  private opened: Promise<void> | null = null;
+
+  constructor(
+    private readonly kv: KeyValueStore,
+    private readonly estimate: () => Promise<StorageEstimateLike | undefined> = async () => undefined,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Checks the schema version (creating it on first use) and sweeps banks no profile points to. */
+  open(): Promise<void> {
+    this.opened ??= (async () => {
+      const schema = await this.kv.get<{ version: number }>(SCHEMA_KEY);
+      if (!schema) await this.kv.set(SCHEMA_KEY, { version: STORAGE_SCHEMA_VERSION });
+      else if (schema.version > STORAGE_SCHEMA_VERSION) {
+        throw new StorageError(`The saved profiles were written by a newer version of the app (storage schema ${schema.version}, this app reads ${STORAGE_SCHEMA_VERSION}). Update the app; nothing was changed.`, 'schema');
+      }
+      await this.sweep();
+    })();
+    this.opened.catch(() => (this.opened = null));
+    return this.opened;
+  }
+
+  private async records(): Promise<ProfileRecord[]> {
+    const keys = (await this.kv.keys()).filter((k) => k.startsWith(PROFILE_PREFIX));
+    return (await this.kv.getMany<ProfileRecord>(keys)).filter((r): r is ProfileRecord => Boolean(r));
+  }
+
+  /** Deletes banks that no profile record points to (left by a crash between the steps of a save). */
+  async sweep(): Promise<number> {
+    const keys = await this.kv.keys();
+    const used = new Set((await this.records()).map((r) => r.bankKey));
+    const orphans = keys.filter((k) => k.startsWith(BANK_PREFIX) && !used.has(k));
+    if (orphans.length) await this.kv.delMany(orphans);
+    return orphans.length;
+  }
+
+  /** Profiles, oldest first. */
+  async list(): Promise<ProfileMeta[]> {
+    await this.open();
+    return (await this.records()).map((r) => r.meta).sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
+  }
+
+  async record(id: string): Promise<ProfileRecord> {
+    await this.open();
+    const r = await this.kv.get<ProfileRecord>(PROFILE_PREFIX + id);
+    if (!r) throw new StorageError(`There is no saved profile with id ${id}.`, 'missing');
+    return r;
+  }
+
+  async load(id: string): Promise<{ record: ProfileRecord; bank: StoredBank }> {
+    const record = await this.record(id);
+    const bank = await this.kv.get<StoredBank>(record.bankKey);
+    if (!bank) throw new StorageError(`The memory bank of profile "${record.meta.name}" is missing from storage.`, 'missing');
+    return { record, bank };
+  }
+
+  private async guard<T>(what: string, bytes: number, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (isQuotaError(e)) throw new StorageError(quotaMessage(what, bytes, await this.estimate().catch(() => undefined)), 'quota', { cause: e });
+      if (e instanceof StorageError) throw e;
+      throw new StorageError(`Could not save ${what}: ${(e as Error)?.message ?? String(e)}. Nothing was changed.`, 'other', { cause: e });
+    }
+  }
+
+  /** Creates or replaces a profile and its bank (see the module comment for why this is crash-safe). */
+  async save(meta: ProfileMeta, bank: StoredBank): Promise<ProfileRecord> {
+    await this.open();
+    const previous = await this.kv.get<ProfileRecord>(PROFILE_PREFIX + meta.id);
+    const bankKey = `${BANK_PREFIX}${meta.id}:${revision()}`;
+    const record: ProfileRecord = { meta, bankKey };
+    await this.guard(`profile "${meta.name}"`, bank.bytes.byteLength, async () => {
+      await this.kv.set(bankKey, bank);
+      try {
+        await this.kv.setMany([[PROFILE_PREFIX + meta.id, record]]);
+      } catch (e) {
+        await this.kv.delMany([bankKey]).catch(() => undefined);
+        throw e;
+      }
+    });
+    if (previous && previous.bankKey !== bankKey) await this.kv.delMany([previous.bankKey]).catch(() => undefined);
+    return record;
+  }
+
+  /** Changes the metadata only (name, threshold); the bank stays where it is. */
+  async updateMeta(id: string, change: (meta: ProfileMeta) => ProfileMeta): Promise<ProfileMeta> {
+    const record = await this.record(id);
+    const meta = { ...change(record.meta), id, updatedAt: this.now().toISOString() };
+    await this.guard(`profile "${meta.name}"`, 0, () => this.kv.setMany([[PROFILE_PREFIX + id, { ...record, meta }]]));
+    return meta;
+  }
+
+  async rename(id: string, name: string): Promise<ProfileMeta> {
+    const clean = name.trim();
+    if (!clean) throw new StorageError('A profile needs a name.', 'other');
+    return this.updateMeta(id, (m) => ({ ...m, name: clean }));
+  }
+
+  /** A copy with its own id and bank; named "<name> (copy)" unless a name is given. */
+  async duplicate(id: string, name?: string): Promise<ProfileMeta> {
+    const { record, bank } = await this.load(id);
+    const at = this.now().toISOString();
+    const meta: ProfileMeta = { ...record.meta, id: newProfileId(), name: name ?? `${record.meta.name} (copy)`, createdAt: at, updatedAt: at };
+    await this.save(meta, bank);
+    return meta;
+  }
+
+  async remove(id: string): Promise<void> {
+    const record = await this.record(id);
+    await this.kv.delMany([PROFILE_PREFIX + id, record.bankKey]);
+  }
+
+  /** A fresh id when `id` is taken (an imported file may carry the id of a profile already here). */
+  async freeId(id: string): Promise<string> {
+    await this.open();
+    return (await this.kv.get(PROFILE_PREFIX + id)) ? newProfileId() : id;
+  }
+}
+
+/** Asks the browser to keep this site's storage under pressure; false when it declines or cannot. */
+export async function requestPersistence(): Promise<boolean> {
+  try {
+    if (!navigator.storage?.persist) return false;
+    if (await navigator.storage.persisted?.()) return true;
+    return await navigator.storage.persist();
+  } catch {
+    return false;
+  }
+}
+
+export async function storageEstimate(): Promise<StorageEstimateLike | undefined> {
+  try {
+    return await navigator.storage?.estimate?.();
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,73 @@
+import { useState } from 'react';
+import { buildProfile, cancelBuild } from '../../state/actions';
+import { useAppStore } from '../../state/app-store';
+import { FileDrop } from '../shell/FileDrop';
+import { formatBytes } from '../shell/format';
+import { ProgressBar } from '../shell/ProgressBar';
+
+const IMAGE_TYPES = 'image/png,image/jpeg,image/bmp,image/webp,image/gif';
+
+/** Normal images in, a profile out: name, coreset ratio, bank precision, build with progress and cancel. */
+export function CreateProfile() {
+  const [files, setFiles] = useState<File[]>([]);
+  const [name, setName] = useState('');
+  const [ratio, setRatio] = useState('0.1');
+  const [fp16, setFp16] = useState(false);
+  const build = useAppStore((s) => s.build);
+  const ready = useAppStore((s) => s.engineStatus === 'ready');
+  const ratioValue = Number(ratio);
+  const ratioOk = ratioValue > 0 && ratioValue <= 1;
+  const holdout = files.length >= 2 ? Math.max(1, Math.floor(files.length / 10)) : 0;
+  return (
+    <section className="card" aria-labelledby="create-title">
+      <h2 id="create-title">New profile</h2>
+      <FileDrop
+        label="Normal images"
+        hint="Drop defect-free photos of the part here, or choose files. Every 10th is held out to set the threshold."
+        accept={IMAGE_TYPES}
+        multiple
+        disabled={build.running}
+        onFiles={(f) => {
+          setFiles(f);
+          if (!name && f[0]) setName(f[0].webkitRelativePath.split('/')[0] || 'New profile');
+        }}
+        testId="build-files"
+      >
+        <span className="small" data-testid="build-file-count">
+          {files.length ? `${files.length} image${files.length === 1 ? '' : 's'} (${formatBytes(files.reduce((n, f) => n + f.size, 0))}); ${holdout} held out for the threshold` : 'No images chosen'}
+        </span>
+      </FileDrop>
+      <div className="form-row">
+        <label>
+          Profile name
+          <input type="text" value={name} placeholder="e.g. bottle, line 3" onChange={(e) => setName(e.target.value)} disabled={build.running} />
+        </label>
+        <label>
+          Coreset ratio
+          <input type="number" min={0.001} max={1} step={0.01} value={ratio} onChange={(e) => setRatio(e.target.value)} disabled={build.running} aria-invalid={!ratioOk} />
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={fp16} onChange={(e) => setFp16(e.target.checked)} disabled={build.running} />
+          Store bank as float16
+        </label>
+      </div>
+      <div className="actions">
+        <button
+          type="button"
+          className="primary"
+          data-testid="build-button"
+          disabled={!ready || build.running || files.length === 0 || !ratioOk}
+          onClick={() => void buildProfile(files, { name: name.trim() || 'Untitled profile', coresetRatio: ratioValue, dtype: fp16 ? 'float16' : 'float32' }).then((m) => m && setFiles([]))}
+        >
+          Build profile
+        </button>
+        {build.running && (
+          <button type="button" onClick={cancelBuild} data-testid="build-cancel">
+            Cancel build
+          </button>
+        )}
+      </div>
+      {build.running && <ProgressBar progress={build.progress} label="Build progress" testId="build-progress" />}
+    </section>
+  );
+}

@@ -1,0 +1,27 @@
+/** Display helpers shared by the panels. */
+export function formatEta(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return 'estimating…';
+  if (seconds < 1) return 'under a second left';
+  if (seconds < 90) return `about ${Math.round(seconds)} s left`;
+  return `about ${Math.round(seconds / 60)} min left`;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+const STAGES: Record<string, string> = {
+  features: 'Extracting features',
+  coreset: 'Selecting the coreset',
+  calibrate: 'Calibrating the threshold',
+  model: 'Loading the model',
+  calibration: 'Measuring backends',
+  benchmark: 'Benchmarking',
+  scoring: 'Scoring',
+};
+
+export function stageLabel(stage: string): string {
+  return STAGES[stage] ?? stage;
+}

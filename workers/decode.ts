@@ -1,0 +1,45 @@
+/**
+ * Image decoding inside the worker: the browser's own decoders through createImageBitmap, pixels read
+ * back from an OffscreenCanvas. Colour management, premultiplication and EXIF rotation are off so PNG and BMP
+ * pixels come out as stored (the CLI's decoder, sharp/Pillow, does the same), alpha dropped.
+ */
+import type { RgbImage } from '../src/engine/image/types';
+import { checkMegapixels, imageSize, sniffImageKind } from '../src/engine/image/header';
+import type { FileBytes } from './protocol';
+
+export async function decodeImageBytes(file: FileBytes): Promise<RgbImage> {
+  const bytes = new Uint8Array(file.bytes);
+  if (bytes.length === 0) throw new Error(`${file.name}: the file is empty`);
+  const kind = sniffImageKind(bytes);
+  if (kind === 'unknown') throw new Error(`${file.name}: not a supported image (expected PNG, JPEG, BMP, WebP or GIF data)`);
+  if (kind === 'tiff') throw new Error(`${file.name}: TIFF images cannot be decoded in the browser; convert it to PNG (the CLI reads TIFF)`);
+  const size = imageSize(bytes);
+  if (size) checkMegapixels(file.name, size.width, size.height);
+  if (typeof createImageBitmap !== 'function' || typeof OffscreenCanvas === 'undefined') {
+    throw new Error(`${file.name}: this browser cannot decode images in a worker (no createImageBitmap/OffscreenCanvas)`);
+  }
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(new Blob([bytes]), { colorSpaceConversion: 'none', premultiplyAlpha: 'none', imageOrientation: 'none' });
+  } catch (e) {
+    throw new Error(`${file.name}: corrupt or unsupported ${kind.toUpperCase()} data (${(e as Error).message || 'the browser could not decode it'})`, { cause: e });
+  }
+  try {
+    const { width, height } = bitmap;
+    checkMegapixels(file.name, width, height);
+    const canvas = new OffscreenCanvas(width, height);
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    if (!ctx) throw new Error(`${file.name}: no 2D canvas context in this worker`);
+    ctx.drawImage(bitmap, 0, 0);
+    const rgba = ctx.getImageData(0, 0, width, height).data;
+    const data = new Uint8Array(width * height * 3);
+    for (let i = 0, j = 0; i < data.length; i += 3, j += 4) {
+      data[i] = rgba[j];
+      data[i + 1] = rgba[j + 1];
+      data[i + 2] = rgba[j + 2];
+    }
+    return { width, height, data };
+  } finally {
+    bitmap.close();
+  }
+}

@@ -1,0 +1,448 @@
+/**
+ * The engine worker: hosts src/engine behind the protocol in ./protocol.ts. All tfjs work of the app
+ * happens here; the main thread only sends requests and renders events.
+ *
+ * Requests that use the tfjs backend run one at a time, in order (a backend switch or a lost GPU
+ * device in the middle of a build would otherwise corrupt it). Import/export parsing and cancel are
+ * answered at once.
+ */
+import type { Backbone } from '../src/engine/backbones/backbone';
+import { loadBackbone } from '../src/engine/backbones/backbone';
+import type { FileSource } from '../src/engine/backbones/weights-file';
+import { runBenchmark } from '../src/engine/bench';
+import type { ImageSource } from '../src/engine/patchcore/memory-bank';
+import { buildMemoryBank } from '../src/engine/patchcore/memory-bank';
+import { PatchCoreScorer } from '../src/engine/patchcore/scorer';
+import { splitHoldout } from '../src/engine/profile/holdout';
+import type { ProfileMeta } from '../src/engine/profile/profile';
+import { checkProfileFileSize, createProfile, ProfileError, readProfile, serializeProfile } from '../src/engine/profile/profile';
+import { calibrateThreshold } from '../src/engine/profile/threshold';
+import type { Progress } from '../src/engine/progress';
+import { isAbortError, stageReporter, throwIfAborted } from '../src/engine/progress';
+import * as tf from '../src/engine/tf';
+import { APP_VERSION } from '../src/engine/version';
+import {
+  activate,
+  calibrate,
+  describeCalibration,
+  fingerprint,
+  getAdapterDescription,
+  initError,
+  loseDevice,
+  onDeviceLost,
+  ranked,
+  resetWebGpu,
+  wasmDetails,
+} from './backends';
+import { bankToFloat32, float32ToBank, roundTo } from './bank';
+import { decodeImageBytes } from './decode';
+import type {
+  BackendChoice,
+  BackendInfo,
+  BackendName,
+  BenchReport,
+  BuildResult,
+  Calibration,
+  EngineEvent,
+  EngineRequest,
+  FileBytes,
+  RequestMap,
+  ResultMap,
+  ScoreResult,
+  SerializedError,
+} from './protocol';
+import { BACKEND_LABELS, transferablesOf } from './protocol';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+
+// An error in a nested worker (tfjs' WASM thread pool) surfaces here; it is handled where it matters
+// (the backend falls back), so keep it from failing the whole engine on the main thread.
+scope.addEventListener('error', (e) => {
+  e.preventDefault();
+  console.error('engine worker:', e.message);
+});
+
+function post(event: EngineEvent): void {
+  scope.postMessage(event, event.type === 'result' ? transferablesOf(event.result) : []);
+}
+
+// ---------------------------------------------------------------- model
+
+const MODEL_BASE = `${import.meta.env.BASE_URL}models/resnet50-imagenet/`;
+const modelBytes = new Map<string, Uint8Array>();
+
+/** The bundled backbone over fetch; shards are kept so a backend switch reloads without the network. */
+const modelSource: FileSource = {
+  async readText(path) {
+    const r = await fetch(MODEL_BASE + path);
+    if (!r.ok) throw new Error(`${MODEL_BASE}${path}: HTTP ${r.status}`);
+    return r.text();
+  },
+  async readBytes(path) {
+    let b = modelBytes.get(path);
+    if (!b) {
+      const r = await fetch(MODEL_BASE + path);
+      if (!r.ok) throw new Error(`${MODEL_BASE}${path}: HTTP ${r.status}`);
+      b = new Uint8Array(await r.arrayBuffer());
+      modelBytes.set(path, b);
+    }
+    return b;
+  },
+};
+
+// ---------------------------------------------------------------- state
+
+let calibration: Calibration | null = null;
+let info: BackendInfo | null = null;
+let backbone: Backbone | null = null;
+let modelLoadMs = 0;
+
+interface LoadedProfile {
+  meta: ProfileMeta;
+  bank: Float32Array;
+  scorer: PatchCoreScorer | null;
+}
+const profiles = new Map<string, LoadedProfile>();
+/** Profiles kept ready to score; older ones are dropped (the UI sends them again when needed). */
+const MAX_LOADED_PROFILES = 4;
+
+const controllers = new Map<number, AbortController>();
+/** Inner controllers of running backend work, aborted when the GPU device is lost. */
+const backendWork = new Set<AbortController>();
+let lostMessage: string | null = null;
+let queue: Promise<unknown> = Promise.resolve();
+
+function disposeScorers(): void {
+  for (const p of profiles.values()) {
+    try {
+      p.scorer?.dispose();
+    } catch {
+      // tensors of a lost device
+    }
+    p.scorer = null;
+  }
+}
+
+function disposeBackbone(): void {
+  try {
+    backbone?.dispose();
+  } catch {
+    // tensors of a lost device
+  }
+  backbone = null;
+}
+
+function backendReason(name: BackendName, how: BackendInfo['how'], wanted: BackendName | null, notes: string[]): string {
+  const label = BACKEND_LABELS[name];
+  const parts: string[] = [];
+  if (how === 'calibration' && calibration) parts.push(`${label} was fastest in the calibration run (${describeCalibration(calibration)}).`);
+  else if (how === 'override' && wanted === name) parts.push(`${label} was chosen in the backend setting.`);
+  else if (how === 'override' && wanted) parts.push(`${BACKEND_LABELS[wanted]} was chosen but could not start (${initError(wanted) ?? 'unknown reason'}); running ${label}.`);
+  else parts.push(`${label} is the first backend that started here.`);
+  parts.push(...notes);
+  const adapter = getAdapterDescription();
+  if (name === 'webgpu' && adapter) parts.push(`GPU adapter: ${adapter.text}.`);
+  if (name !== 'webgpu' && adapter?.software) parts.push(`WebGPU here is ${adapter.text}, a CPU emulation.`);
+  if (name === 'wasm') {
+    const w = wasmDetails();
+    const build = w.threadedBuild ? 'threaded SIMD build' : w.simd ? 'SIMD build without threads' : 'plain build';
+    const pool = w.threadedBuild && w.threads === 1 ? ` (tfjs uses half the ${self.navigator.hardwareConcurrency} logical cores)` : '';
+    parts.push(`WASM ${build}, ${w.threads} compute thread${w.threads === 1 ? '' : 's'}${pool}${w.problem ? `; no threads: ${w.problem}` : ''}.`);
+  }
+  return parts.join(' ');
+}
+
+/** Starts the first backend of `order` that works and loads the backbone on it. */
+async function switchTo(order: BackendName[], how: BackendInfo['how'], wanted: BackendName | null, notes: string[], onProgress?: (p: Progress) => void): Promise<BackendInfo> {
+  disposeScorers();
+  disposeBackbone();
+  const available: BackendName[] = [];
+  for (const name of order) {
+    if (!(await activate(name))) continue;
+    available.push(name);
+    const report = stageReporter('model', 1, onProgress);
+    const t0 = performance.now();
+    try {
+      backbone = await loadBackbone(modelSource, MODEL_BASE, (f) => report(f));
+    } catch (e) {
+      throw new Error(`the backbone could not be loaded: ${(e as Error).message}`, { cause: e });
+    }
+    modelLoadMs = performance.now() - t0;
+    for (const other of order) if (other !== name && calibration?.results[other]?.ms != null) available.push(other);
+    const a = getAdapterDescription();
+    info = {
+      name,
+      how,
+      reason: backendReason(name, how, wanted, notes),
+      available: [...new Set(available)],
+      calibration,
+      adapter: a?.text,
+      softwareAdapter: a?.software,
+      wasm: name === 'wasm' ? wasmDetails() : undefined,
+    };
+    return info;
+  }
+  throw new Error(`no tfjs backend could start here (${order.map((n) => `${n}: ${initError(n) ?? 'failed'}`).join('; ')})`);
+}
+
+async function applyChoice(next: BackendChoice, onProgress?: (p: Progress) => void, cached?: Calibration | null): Promise<BackendInfo> {
+  const notes: string[] = [];
+  if (next === 'auto') {
+    if (cached && cached.fingerprint.startsWith(fingerprint())) {
+      calibration = cached;
+      notes.push(`(Calibration measured ${cached.at.slice(0, 16).replace('T', ' ')}.)`);
+    } else if (!calibration) {
+      const report = stageReporter('calibration', 1, onProgress);
+      calibration = await calibrate((done, total) => report(done / total));
+    }
+    return switchTo(ranked(calibration), 'calibration', null, notes, onProgress);
+  }
+  return switchTo([next, ...ranked(calibration).filter((n) => n !== next)], 'override', next, notes, onProgress);
+}
+
+/** After a lost device: everything moves to the next backend; loaded profiles are rebuilt lazily. */
+async function recoverFromLoss(): Promise<void> {
+  const message = lostMessage;
+  if (message === null) return;
+  lostMessage = null;
+  const wasOn = info?.name;
+  resetWebGpu();
+  if (wasOn !== 'webgpu') return;
+  const order = ranked(calibration).filter((n) => n !== 'webgpu');
+  const notice = `The WebGPU device was lost (${message}). Switched to ${BACKEND_LABELS[order[0]]}; work in progress was run again there, nothing was lost.`;
+  const next = await switchTo(order, 'device-lost', null, [notice]);
+  post({ type: 'backend', info: next, notice });
+}
+
+onDeviceLost((message) => {
+  lostMessage = message;
+  if (backendWork.size > 0) {
+    for (const c of backendWork) c.abort(new Error('device-lost'));
+  } else {
+    queue = queue.then(recoverFromLoss).catch((e) => post({ type: 'backend', info: info!, notice: `Recovery after the lost device failed: ${(e as Error).message}` }));
+  }
+});
+
+function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * Runs backend work; when the GPU device is lost meanwhile, moves to the next backend and runs it
+ * again from its inputs (which the worker still holds), so the user loses nothing.
+ */
+async function onBackend<T>(signal: AbortSignal, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    throwIfAborted(signal);
+    if (lostMessage !== null) await recoverFromLoss();
+    const inner = new AbortController();
+    const forward = () => inner.abort(signal.reason);
+    signal.addEventListener('abort', forward, { once: true });
+    backendWork.add(inner);
+    try {
+      return await abortable(work(inner.signal), inner.signal);
+    } catch (e) {
+      if (signal.aborted || lostMessage === null || attempt >= 2) throw e;
+      await recoverFromLoss();
+    } finally {
+      backendWork.delete(inner);
+      signal.removeEventListener('abort', forward);
+    }
+  }
+}
+
+function requireBackbone(): Backbone {
+  if (!backbone) throw new Error('the engine is not started yet');
+  return backbone;
+}
+
+const byName = (a: FileBytes, b: FileBytes) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+function imageSource(files: FileBytes[]): ImageSource {
+  return { count: files.length, name: (i) => files[i].name, load: (i) => decodeImageBytes(files[i]) };
+}
+
+function scorerFor(p: LoadedProfile): PatchCoreScorer {
+  if (!p.scorer) {
+    const s = p.meta.scoring;
+    p.scorer = new PatchCoreScorer(requireBackbone(), p.bank, p.meta.bank.dim, { k: s.k, metric: s.metric, reweight: s.reweight, sigma: s.sigma });
+  }
+  return p.scorer;
+}
+
+function rememberProfile(key: string, meta: ProfileMeta, bank: Float32Array): void {
+  const old = profiles.get(key);
+  if (old?.scorer) old.scorer.dispose();
+  profiles.delete(key);
+  profiles.set(key, { meta, bank, scorer: null });
+  while (profiles.size > MAX_LOADED_PROFILES) {
+    const [oldest, p] = profiles.entries().next().value as [string, LoadedProfile];
+    p.scorer?.dispose();
+    profiles.delete(oldest);
+  }
+}
+
+// ---------------------------------------------------------------- handlers
+
+async function build(req: RequestMap['build'], signal: AbortSignal, onProgress: (p: Progress) => void): Promise<BuildResult> {
+  const { options } = req;
+  const files = [...req.files].sort(byName);
+  if (files.length === 0) throw new Error('no images: add some normal (defect-free) images first');
+  const { fit, holdout } = splitHoldout(files, options.holdout);
+  return onBackend(signal, async (s) => {
+    const t0 = performance.now();
+    const model = requireBackbone();
+    const bank = await buildMemoryBank(model, imageSource(fit), { coresetRatio: options.coresetRatio, seed: options.seed, onProgress, signal: s });
+    const values = roundTo(bank.data, options.dtype);
+    const t1 = performance.now();
+    const scorer = new PatchCoreScorer(model, values, bank.dim);
+    const calibrationScores: number[] = [];
+    const skipped = [...bank.skipped];
+    const report = stageReporter('calibrate', holdout.length, onProgress);
+    report(0);
+    try {
+      for (const [i, file] of holdout.entries()) {
+        throwIfAborted(s);
+        try {
+          calibrationScores.push((await scorer.score(await decodeImageBytes(file))).score);
+        } catch (e) {
+          if (isAbortError(e)) throw e;
+          skipped.push({ name: file.name, reason: (e as Error).message });
+        }
+        report(i + 1);
+      }
+    } finally {
+      scorer.dispose();
+    }
+    const threshold = calibrationScores.length
+      ? { value: calibrateThreshold(calibrationScores, { method: 'max' }), method: 'max' as const }
+      : { value: null, method: 'none' as const };
+    const profile = createProfile({
+      name: options.name,
+      spec: model.spec,
+      weightsHash: model.weightsHash,
+      bank: { data: values, size: bank.size, dim: bank.dim, imageCount: bank.imageCount, patchCount: bank.patchCount, skipped: skipped.length },
+      coreset: { ratio: options.coresetRatio, seed: options.seed },
+      calibrationScores,
+      threshold,
+      dtype: options.dtype,
+      appVersion: APP_VERSION,
+    });
+    const total = (performance.now() - t0) / 1000;
+    return {
+      meta: profile.meta,
+      bank: float32ToBank(values, bank.size, bank.dim, options.dtype),
+      skipped,
+      seconds: { ...bank.seconds, calibrate: (performance.now() - t1) / 1000, total },
+      backend: info!.name,
+    };
+  });
+}
+
+async function score(req: RequestMap['score'], signal: AbortSignal): Promise<ScoreResult> {
+  const p = profiles.get(req.key);
+  if (!p) throw Object.assign(new Error(`profile ${req.key} is not loaded in the engine`), { code: 'not-loaded' });
+  const image = await decodeImageBytes(req.file);
+  return onBackend(signal, async () => {
+    const t0 = performance.now();
+    const r = await scorerFor(p).score(image);
+    return { name: req.file.name, score: r.score, patches: r.patches, grid: r.grid, backend: info!.name, ms: performance.now() - t0 };
+  });
+}
+
+async function bench(req: RequestMap['bench'], signal: AbortSignal, onProgress: (p: Progress) => void): Promise<BenchReport> {
+  const files = [...req.files].sort(byName);
+  if (files.length === 0) throw new Error('no images: choose a few images for the benchmark');
+  return onBackend(signal, async (s) => {
+    const result = await runBenchmark(requireBackbone(), imageSource(files), { coresetRatio: req.coresetRatio, onProgress, signal: s });
+    return {
+      ...result,
+      model_load_ms: modelLoadMs,
+      at: new Date().toISOString(),
+      backend_reason: info!.reason,
+      wasm_threads: info!.name === 'wasm' ? wasmDetails().threads : undefined,
+      adapter: info!.name === 'webgpu' ? getAdapterDescription()?.text : undefined,
+      tensor_mb: tf.memory().numBytes / 1024 / 1024,
+    };
+  });
+}
+
+function exportProfile(req: RequestMap['export']): ResultMap['export'] {
+  const bytes = serializeProfile({ meta: req.meta, bank: bankToFloat32(req.bank) });
+  const slug = req.meta.name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'profile';
+  return { bytes: bytes.buffer as ArrayBuffer, fileName: `${slug}.profile.safetensors` };
+}
+
+function importProfile(req: RequestMap['import']): ResultMap['import'] {
+  checkProfileFileSize(req.file.bytes.byteLength, req.file.name);
+  const profile = readProfile(new Uint8Array(req.file.bytes), req.file.name);
+  const { size, dim, dtype } = profile.meta.bank;
+  return { meta: profile.meta, bank: float32ToBank(profile.bank, size, dim, dtype) };
+}
+
+async function handle(req: EngineRequest, signal: AbortSignal, onProgress: (p: Progress) => void): Promise<ResultMap[keyof ResultMap]> {
+  throwIfAborted(signal);
+  switch (req.type) {
+    case 'init':
+      return applyChoice(req.choice, onProgress, req.calibration);
+    case 'set-backend':
+      return applyChoice(req.choice, onProgress);
+    case 'build':
+      return build(req, signal, onProgress);
+    case 'load-profile':
+      rememberProfile(req.key, req.meta, bankToFloat32(req.bank));
+      return { key: req.key };
+    case 'score':
+      return score(req, signal);
+    case 'bench':
+      return bench(req, signal, onProgress);
+    default:
+      throw new Error(`unknown request ${(req as { type: string }).type}`);
+  }
+}
+
+function serializeError(e: unknown): SerializedError {
+  const err = e instanceof Error || e instanceof DOMException ? e : new Error(String(e));
+  const code = isAbortError(err) ? 'abort' : err instanceof ProfileError ? 'profile' : (err as { code?: string }).code;
+  return { name: err.name, message: err.message, ...(code ? { code } : {}) };
+}
+
+scope.onmessage = (ev: MessageEvent<EngineRequest>) => {
+  const req = ev.data;
+  const answer = (run: () => ResultMap[keyof ResultMap] | Promise<ResultMap[keyof ResultMap]>) => {
+    Promise.resolve()
+      .then(run)
+      .then(
+        (result) => post({ type: 'result', id: req.id, result }),
+        (e) => post({ type: 'error', id: req.id, error: serializeError(e) }),
+      );
+  };
+  switch (req.type) {
+    case 'cancel': {
+      const c = controllers.get(req.target);
+      c?.abort(new DOMException('the task was cancelled', 'AbortError'));
+      answer(() => ({ cancelled: Boolean(c) }));
+      return;
+    }
+    case 'debug-lose-device':
+      answer(() => ({ lost: loseDevice() }));
+      return;
+    case 'export':
+      answer(() => exportProfile(req));
+      return;
+    case 'import':
+      answer(() => importProfile(req));
+      return;
+  }
+  const controller = new AbortController();
+  controllers.set(req.id, controller);
+  const onProgress = (progress: Progress) => post({ type: 'progress', id: req.id, progress });
+  const task = queue.then(() => handle(req, controller.signal, onProgress));
+  queue = task.catch(() => undefined);
+  answer(() => task.finally(() => controllers.delete(req.id)));
+};

@@ -1,0 +1,171 @@
+/**
+ * The one message protocol between the UI (main thread) and the engine worker.
+ *
+ * Every request carries an `id`; the worker answers each with exactly one `result` or `error` event
+ * of that id, after any number of `progress` events. `cancel` aborts the request it names (the
+ * answer is then an error named AbortError). `backend` events are unsolicited: the worker sends one
+ * whenever the backend it runs on changes (start, user override, fallback after a lost GPU device).
+ *
+ * Bulk data (image files, memory banks, profile files) travel as ArrayBuffers in the transfer list.
+ */
+import type { BenchResult } from '../src/engine/bench';
+import type { SkippedImage } from '../src/engine/patchcore/memory-bank';
+import type { Progress } from '../src/engine/progress';
+import type { ProfileMeta } from '../src/engine/profile/profile';
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export type BackendChoice = BackendName | 'auto';
+export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+export const BACKEND_LABELS: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WASM', cpu: 'CPU' };
+
+/** One calibration measurement: milliseconds of the probe workload, or why the backend is unusable. */
+export interface CalibrationEntry {
+  ms: number | null;
+  error?: string;
+}
+
+export interface Calibration {
+  /** When it was measured (ISO time); cached by the UI and passed back on the next start. */
+  at: string;
+  /** What was measured on: the user agent and the GPU adapter, so a cache from another device is not reused. */
+  fingerprint: string;
+  results: Partial<Record<BackendName, CalibrationEntry>>;
+}
+
+/** What the worker runs on, and why: shown in the header badge. */
+export interface BackendInfo {
+  name: BackendName;
+  /** One sentence for people: why this backend was chosen. */
+  reason: string;
+  how: 'calibration' | 'override' | 'fallback' | 'device-lost';
+  /** Backends that initialise here. */
+  available: BackendName[];
+  calibration: Calibration | null;
+  /** WebGPU adapter in words, e.g. "Google SwiftShader (software)". */
+  adapter?: string;
+  softwareAdapter?: boolean;
+  /**
+   * `threadedBuild`: the threaded SIMD binary with its pthread pool is running; `threads`: the pool's
+   * size (tfjs caps it at half the logical cores); `problem`: why WASM runs without threads, when it does.
+   */
+  wasm?: { simd: boolean; threads: number; threadedBuild: boolean; crossOriginIsolated: boolean; problem: string | null };
+}
+
+/** An image or profile file as bytes; `name` is used in every message about it. */
+export interface FileBytes {
+  name: string;
+  bytes: ArrayBuffer;
+}
+
+/** A memory bank as stored: float32 or float16 (IEEE half, as Uint16) row-major [size, dim]. */
+export interface StoredBank {
+  dtype: 'float32' | 'float16';
+  size: number;
+  dim: number;
+  bytes: ArrayBuffer;
+}
+
+export interface BuildOptions {
+  name: string;
+  coresetRatio: number;
+  seed: number;
+  /** Fraction of the images held out to calibrate the threshold (every n-th, as `fit --holdout`). */
+  holdout: number;
+  dtype: 'float32' | 'float16';
+}
+
+export interface BuildResult {
+  meta: ProfileMeta;
+  bank: StoredBank;
+  skipped: SkippedImage[];
+  seconds: { decode: number; backbone: number; coreset: number; calibrate: number; total: number };
+  backend: BackendName;
+}
+
+export interface ScoreResult {
+  name: string;
+  /** Raw PatchCore score (max patch distance). */
+  score: number;
+  /** Patch scores on the grid x grid lattice. */
+  patches: Float32Array;
+  grid: number;
+  backend: BackendName;
+  ms: number;
+}
+
+export interface BenchReport extends BenchResult {
+  model_load_ms: number;
+  at: string;
+  backend_reason: string;
+  wasm_threads?: number;
+  adapter?: string;
+  /** Bytes held by tfjs tensors when the run ended. */
+  tensor_mb: number;
+}
+
+export interface ImportResult {
+  meta: ProfileMeta;
+  bank: StoredBank;
+}
+
+/** Requests, by type. */
+export interface RequestMap {
+  init: { choice: BackendChoice; calibration?: Calibration | null };
+  'set-backend': { choice: BackendChoice };
+  build: { options: BuildOptions; files: FileBytes[] };
+  /** Makes a profile scorable under `key` (the UI's storage revision of it). */
+  'load-profile': { key: string; meta: ProfileMeta; bank: StoredBank };
+  score: { key: string; file: FileBytes };
+  bench: { files: FileBytes[]; coresetRatio: number };
+  /** Profile -> one safetensors file. */
+  export: { meta: ProfileMeta; bank: StoredBank };
+  /** A profile file -> validated profile, or an error naming the problem. */
+  import: { file: FileBytes };
+  /** Aborts request `target`. */
+  cancel: { target: number };
+  /** Testing aid: destroys the WebGPU device as a driver reset would. */
+  'debug-lose-device': Record<string, never>;
+}
+
+/** Results, by request type. */
+export interface ResultMap {
+  init: BackendInfo;
+  'set-backend': BackendInfo;
+  build: BuildResult;
+  'load-profile': { key: string };
+  score: ScoreResult;
+  bench: BenchReport;
+  export: { bytes: ArrayBuffer; fileName: string };
+  import: ImportResult;
+  cancel: { cancelled: boolean };
+  'debug-lose-device': { lost: boolean };
+}
+
+export type RequestType = keyof RequestMap;
+
+export type EngineRequest = { [K in RequestType]: { id: number; type: K } & RequestMap[K] }[RequestType];
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  /** Machine-readable kind for the UI: 'abort', 'profile' (bad profile file), 'not-loaded', ... */
+  code?: string;
+}
+
+export type EngineEvent =
+  | { type: 'progress'; id: number; progress: Progress }
+  | { type: 'result'; id: number; result: ResultMap[RequestType] }
+  | { type: 'error'; id: number; error: SerializedError }
+  | { type: 'backend'; info: BackendInfo; notice?: string };
+
+/** ArrayBuffers to transfer with a message (each once). */
+export function transferablesOf(value: unknown, out: Set<ArrayBuffer> = new Set(), depth = 0): ArrayBuffer[] {
+  if (depth > 6 || value === null || typeof value !== 'object') return [...out];
+  if (value instanceof ArrayBuffer) out.add(value);
+  else if (ArrayBuffer.isView(value)) {
+    if (value.buffer instanceof ArrayBuffer && value.byteOffset === 0 && value.byteLength === value.buffer.byteLength) out.add(value.buffer);
+  } else if (Array.isArray(value)) value.forEach((v) => transferablesOf(v, out, depth + 1));
+  else Object.values(value as Record<string, unknown>).forEach((v) => transferablesOf(v, out, depth + 1));
+  return [...out];
+}

@@ -39,32 +39,44 @@ export interface Evaluation {
   timings: ScoreTimings & { decode: number };
 }
 
-/**
- * Scores every test image and computes image AUROC, F1-max and, when any mask exists, pixel AUROC
- * and AUPRO over all test images (good images count as all-normal pixels).
- */
-/** Scores one test image: the host may replace the in-process scorer (e.g. with a pool of threads). */
-export type ScoreItem = (item: LabelledImage, index: number) => Promise<{ score: number; map: Float32Array; timings?: ScoreTimings & { decode: number } }>;
+/** Scores one test image (decoding included); hosts may run it on a pool of threads. */
+export type ScoreItem = (item: LabelledImage, index: number) => Promise<{ score: number; map: Float32Array; timings?: StageTimings }>;
+
+export type StageTimings = ScoreTimings & { decode: number };
+
+/** The in-process ScoreItem: decode through `item.load`, score on the current tfjs backend. */
+export function localScoreItem(scorer: PatchCoreScorer): ScoreItem {
+  return async (item) => {
+    const timings = { decode: 0, backbone: 0, search: 0, map: 0 };
+    const t0 = performance.now();
+    const image = await item.load();
+    timings.decode = performance.now() - t0;
+    const r = await scorer.score(image, timings);
+    return { score: r.score, map: r.map, timings };
+  };
+}
 
 export interface EvaluateOptions {
   onProgress?: ProgressListener;
   signal?: AbortSignal;
-  scoreItem?: ScoreItem;
-  /** Images scored at once when `scoreItem` is given (default 1). */
+  /** Images scored at once (default 1; more only helps when scoreItem runs elsewhere). */
   concurrency?: number;
 }
 
-export async function evaluate(scorer: PatchCoreScorer, items: LabelledImage[], options: EvaluateOptions = {}): Promise<Evaluation> {
+/**
+ * Scores every test image and computes image AUROC, F1-max and, when any mask exists, pixel AUROC
+ * and AUPRO over all test images (good images count as all-normal pixels). `geometry` is the
+ * backbone's resize and input size, which the masks are prepared with.
+ */
+export async function evaluate(
+  geometry: { resize: number; inputSize: number },
+  items: LabelledImage[],
+  scoreItem: ScoreItem,
+  options: EvaluateOptions = {},
+): Promise<Evaluation> {
   const withMasks = items.some((it) => it.loadMask);
-  const { resize, inputSize } = scorer.backbone.spec;
-  const timings = { decode: 0, backbone: 0, search: 0, map: 0 };
-  const scoreLocally: ScoreItem = async (item) => {
-    const t0 = performance.now();
-    const image = await item.load();
-    timings.decode += performance.now() - t0;
-    return scorer.score(image, timings);
-  };
-  const scoreItem = options.scoreItem ?? scoreLocally;
+  const { resize, inputSize } = geometry;
+  const timings: StageTimings = { decode: 0, backbone: 0, search: 0, map: 0 };
   const perItem: ({ result: ImageResult; map: Float32Array; mask: Uint8Array | null } | null)[] = new Array(items.length).fill(null);
   const skipped: SkippedImage[] = [];
   const report = stageReporter('scoring', items.length, options.onProgress);
@@ -88,7 +100,7 @@ export async function evaluate(scorer: PatchCoreScorer, items: LabelledImage[], 
       report(++done);
     }
   };
-  await Promise.all(Array.from({ length: options.scoreItem ? Math.max(1, options.concurrency ?? 1) : 1 }, runLane));
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 1) }, runLane));
   const scoredItems = perItem.filter((p): p is NonNullable<typeof p> => p !== null);
   const images = scoredItems.map((p) => p.result);
   const maps = withMasks ? scoredItems.map((p) => p.map) : [];

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { evaluate } from '../../engine/evaluate';
+import { evaluate, localScoreItem } from '../../engine/evaluate';
 import type { LabelledImage } from '../../engine/evaluate';
-import { PatchCoreScorer } from '../../engine/patchcore/scorer';
+import { PatchCoreScorer, withScoringDefaults } from '../../engine/patchcore/scorer';
 import { listMvtecDataset } from '../../node/dataset';
 import { decodeImageFile, decodeMaskFile } from '../../node/decode';
 import { progressBars } from '../progress-bar';
@@ -35,7 +35,7 @@ export function register(program: Command): void {
     if (dataset.test.length === 0) throw new Error(`${args.data}: no test images (expected ${args.data}/test/<defect>/*)`);
     const scoring = parseScoringOptions(args);
     const fitted = args.profile ? await openProfileForScoring(args.profile, args.backbone) : await fitFromFolder(args, dataset.train, bars);
-    const scorer = new PatchCoreScorer(fitted.backbone, fitted.bank, fitted.dim, { ...fitted.scoring, ...scoring });
+    const options = withScoringDefaults({ ...fitted.scoring, ...scoring });
     const items: LabelledImage[] = dataset.test.map((t) => ({
       name: t.path,
       label: t.label,
@@ -48,14 +48,19 @@ export function register(program: Command): void {
     if ((args.threads ?? 1) > 1) {
       const pool = await EnginePool.start({ backend: args.backend, backbone: fitted.backboneArg, seed: args.seed, size: args.threads });
       try {
-        await pool.setBank(fitted.bank, fitted.dim, scorer.options);
+        await pool.setBank(fitted.bank, fitted.dim, options);
         scoringStarted = performance.now();
-        result = await evaluate(scorer, items, { onProgress: bars, scoreItem: pool.scorer(dataset.test.map((t) => t.path)), concurrency: pool.size });
+        result = await evaluate(fitted.backbone.spec, items, pool.scorer(dataset.test.map((t) => t.path)), { onProgress: bars, concurrency: pool.size });
       } finally {
         await pool.close();
       }
     } else {
-      result = await evaluate(scorer, items, { onProgress: bars });
+      const scorer = new PatchCoreScorer(fitted.backbone, fitted.bank, fitted.dim, options);
+      try {
+        result = await evaluate(fitted.backbone.spec, items, localScoreItem(scorer), { onProgress: bars });
+      } finally {
+        scorer.dispose();
+      }
     }
     const scoringMs = performance.now() - scoringStarted;
     bars.stop();
@@ -64,12 +69,12 @@ export function register(program: Command): void {
       dataset: args.data,
       backbone: fitted.backbone.spec.id,
       backend: args.backend,
-      distance: scorer.options.metric,
+      distance: options.metric,
       image_auroc: result.metrics.image_auroc,
       pixel_auroc: result.metrics.pixel_auroc,
       aupro: result.metrics.aupro,
       f1_max: result.metrics.f1_max,
-      bank_size: scorer.bankSize,
+      bank_size: fitted.bank.length / fitted.dim,
       coreset_ratio: fitted.coresetRatio,
       fit_seconds: fitted.fitSeconds,
       /** Wall-clock scoring time per test image (decode, network, search, map; all threads together). */
@@ -91,7 +96,6 @@ export function register(program: Command): void {
     const json = JSON.stringify(output, null, 2);
     console.log(json);
     if (args.json) writeFileSync(args.json, json + '\n');
-    scorer.dispose();
     fitted.backbone.dispose();
   });
 }

@@ -35,6 +35,11 @@ export interface ScoreTimings {
   map: number;
 }
 
+/** Scoring options with the defaults filled in (k 1, squared distances, no reweighting, sigma 4). */
+export function withScoringDefaults(options: ScoringOptions = {}): Required<ScoringOptions> {
+  return { k: 1, metric: 'squared', reweight: false, reweightNeighbours: 9, sigma: 4, ...options };
+}
+
 /** Scores images against a memory bank kept on the tfjs backend. Dispose it when done. */
 export class PatchCoreScorer {
   private readonly mem: MemoryBankTensors;
@@ -47,7 +52,7 @@ export class PatchCoreScorer {
     options: ScoringOptions = {},
   ) {
     this.mem = prepareBank(tf.tensor2d(bank, [bank.length / dim, dim]));
-    this.options = { k: 1, metric: 'squared', reweight: false, reweightNeighbours: 9, sigma: 4, ...options };
+    this.options = withScoringDefaults(options);
   }
 
   get bankSize(): number {

@@ -1,3 +1,4 @@
+import { toFloat32 } from '../convert/dtypes';
 import type { NamedTensors } from './named-tensors';
 import { sizeOf } from './named-tensors';
 import type { BackboneSpec } from './spec';
@@ -49,20 +50,12 @@ export function parseManifest(text: string, where: string): BackboneManifest {
   return m;
 }
 
+/** IEEE half floats (as bits) to float32. */
 export function float16ToFloat32(bits: Uint16Array): Float32Array {
-  const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) {
-    const h = bits[i];
-    const sign = h & 0x8000 ? -1 : 1;
-    const exp = (h >> 10) & 0x1f;
-    const frac = h & 0x3ff;
-    if (exp === 0) out[i] = sign * frac * 2 ** -24;
-    else if (exp === 31) out[i] = frac ? NaN : sign * Infinity;
-    else out[i] = sign * (1 + frac / 1024) * 2 ** (exp - 15);
-  }
-  return out;
+  return toFloat32({ dtype: 'F16', shape: [bits.length], data: new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength) });
 }
 
+/** float32 to IEEE half floats (as bits), rounding to nearest even; overflow becomes infinity. */
 export function float32ToFloat16(values: Float32Array): Uint16Array {
   const f = new Float32Array(1);
   const u = new Uint32Array(f.buffer);

@@ -150,7 +150,10 @@ export class TrainableExtractor {
     return tf.relu(tf.add(out, shortcut)) as tf.Tensor4D;
   }
 
-  /** The frozen part: preprocessing, stem, max pool and the stages before `trainFrom`. No gradient needed. */
+  /**
+   * The frozen part: preprocessing, stem, max pool and the stages before `trainFrom`. Call it outside any gradient
+   * tape (it uses fused convolutions, which tfjs unfuses and wraps under a tape).
+   */
   frozenPrefix(rgb255: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       let x = this.apply(this.preprocess(rgb255), this.stem, true);

@@ -52,7 +52,9 @@ export function conv2dBackpropFilterIm2col(x: tf.Tensor4D, dy: tf.Tensor4D, filt
         if (sh === 1 && sw === 1) {
           slice = padded.shape[1] === oh && padded.shape[2] === ow && i === 0 && j === 0 ? padded : tf.slice(padded, [0, i, j, 0], [n, oh, ow, cin]);
         } else {
-          slice = tf.stridedSlice(padded, [0, i, j, 0], [n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, cin], [1, sh, sw, 1]) as tf.Tensor4D;
+          // A 1x1 average pool with the stride subsamples through XNNPACK; the backend's StridedSlice is a slow loop.
+          const window = tf.slice(padded, [0, i, j, 0], [n, (oh - 1) * sh + 1, (ow - 1) * sw + 1, cin]);
+          slice = tf.avgPool(window, 1, [sh, sw], 'valid');
         }
         taps.push(tf.matMul(dyT, tf.reshape(slice, [k, cin]))); // [Cout, Cin]
       }

@@ -1,0 +1,32 @@
+// Test helpers: a tiny torchvision-layout backbone (the committed reduced-width WRN fixture, all four stages) as a
+// trainable source held in memory. Used by the tests only.
+// eslint-disable-next-line no-restricted-imports -- test fixture I/O
+import { readFileSync } from 'node:fs';
+import { convertCheckpoint } from '../convert/convert';
+import type { FileSource } from '../backbones/weights-file';
+import type { TrainableSource } from '../backbones/trainable';
+import { readTrainableSource } from '../backbones/trainable';
+
+export interface MemoryFile {
+  path: string;
+  bytes: Uint8Array;
+}
+
+export function memorySource(files: MemoryFile[]): FileSource {
+  const byPath = new Map(files.map((f) => [f.path, f.bytes]));
+  const get = (p: string) => {
+    const b = byPath.get(p);
+    if (!b) throw new Error(`no file ${p}`);
+    return b;
+  };
+  return { readText: async (p) => new TextDecoder().decode(get(p)), readBytes: async (p) => get(p).slice() };
+}
+
+export function tinyBackboneFiles(): MemoryFile[] {
+  const bytes = new Uint8Array(readFileSync(new URL('../../../test/fixtures/wrn/wrn.safetensors', import.meta.url)));
+  return convertCheckpoint(bytes, 'wrn.safetensors', { id: 'tiny-wrn', label: 'tiny WRN fixture' }).files;
+}
+
+export async function tinyBackbone(): Promise<TrainableSource> {
+  return readTrainableSource(memorySource(tinyBackboneFiles()), 'tiny-wrn');
+}

@@ -1,6 +1,6 @@
 import { defineConfig } from 'vite';
+import type { Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
-import { tfjsWasmThreads } from './scripts/vite-plugin-tfjs-wasm-threads';
 
 /**
  * Cross-origin isolation (COOP/COEP) lets the tfjs WASM backend use threads (SharedArrayBuffer);
@@ -10,6 +10,29 @@ const crossOriginIsolation = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
+
+/**
+ * Keeps tfjs' threaded WASM backend working in a minified build.
+ *
+ * tfjs-backend-wasm hands its pthread workers the Emscripten factory as source text, made with
+ * `wasmFactoryThreadedSimd.toString()`. After minification that text refers to renamed variables of
+ * the enclosing bundle (the pthread workers fail with "e is not defined" and the backend never
+ * starts). This plugin makes the blob from the untouched file shipped in the package instead (it
+ * defines the same global, `WasmBackendModuleThreadedSimd`), imported as a raw string.
+ */
+function tfjsWasmThreads(): Plugin {
+  const pattern = /`var WasmBackendModuleThreadedSimd = `\s*\+\s*wasmFactoryThreadedSimd\.toString\(\)/;
+  return {
+    name: 'tfjs-wasm-threads',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!/tfjs-backend-wasm[\\/]dist[\\/]backend_wasm\.js$/.test(id.split('?')[0])) return null;
+      if (!pattern.test(code)) this.error('tfjs-wasm-threads: the pthread factory blob was not found in backend_wasm.js (tfjs-backend-wasm changed?)');
+      const source = `import __threadedSimdSource from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js?raw';\n`;
+      return { code: source + code.replace(pattern, '__threadedSimdSource'), map: null };
+    },
+  };
+}
 
 export default defineConfig({
   plugins: [react(), tfjsWasmThreads()],

@@ -15,3 +15,13 @@ export function profileStore(): ProfileStore {
   profiles ??= new ProfileStore(idbStore(), storageEstimate);
   return profiles;
 }
+
+/**
+ * A testing aid on window (used by the e2e suite): destroys the WebGPU device as a driver reset or
+ * a GPU process crash would, to exercise the fallback. Harmless: the app recovers on its own.
+ */
+export function installDebugHooks(): void {
+  (window as unknown as { __engineDebug?: unknown }).__engineDebug = {
+    loseDevice: () => engine().request('debug-lose-device', {}),
+  };
+}

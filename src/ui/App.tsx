@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { refreshProfiles, startEngine } from '../state/actions';
+import { installDebugHooks } from '../state/services';
 import { BenchPanel } from './bench/BenchPanel';
 import { ProfilesPanel } from './profiles/ProfilesPanel';
 import { Alerts } from './shell/Alerts';
@@ -8,6 +9,7 @@ import './app.css';
 
 export function App() {
   useEffect(() => {
+    installDebugHooks();
     void startEngine();
     void refreshProfiles();
   }, []);

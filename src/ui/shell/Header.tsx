@@ -21,7 +21,16 @@ export function Header() {
       </div>
       <div className="backend">
         <div className="backend-row">
-          <span className={`badge badge-${backend?.name ?? 'none'}`} data-testid="backend-badge" data-backend={backend?.name ?? ''} data-status={status} title={backend?.reason}>
+          <span
+            className={`badge badge-${backend?.name ?? 'none'}`}
+            data-testid="backend-badge"
+            data-backend={backend?.name ?? ''}
+            data-how={backend?.how ?? ''}
+            data-status={status}
+            data-wasm-threads={backend?.wasm?.threads ?? ''}
+            data-wasm-threaded={backend?.wasm ? String(backend.wasm.threadedBuild) : ''}
+            title={backend?.reason}
+          >
             {label}
             {backend?.name === 'wasm' && backend.wasm ? ` · ${backend.wasm.threads} thread${backend.wasm.threads === 1 ? '' : 's'}` : ''}
           </span>

@@ -1,0 +1,117 @@
+/** Helpers for the engine e2e tests: dataset files, the app's controls, the CLI. */
+import { expect } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+export const DATASETS = resolve(process.env.DATASETS_DIR ?? join(process.cwd(), '..', 'shared', 'datasets'));
+export const BOTTLE = join(DATASETS, 'mvtec-bottle');
+export const HAVE_BOTTLE = existsSync(join(BOTTLE, 'train', 'good'));
+export const SKIP_REASON = `needs the MVTec bottle images at ${BOTTLE} (../shared/datasets, or set DATASETS_DIR)`;
+
+export function trainImages(count: number): string[] {
+  const dir = join(BOTTLE, 'train', 'good');
+  return readdirSync(dir)
+    .filter((f) => /\.(png|jpe?g|bmp)$/i.test(f))
+    .sort()
+    .slice(0, count)
+    .map((f) => join(dir, f));
+}
+
+export const TEST_DEFECT = () => join(BOTTLE, 'test', 'broken_large', '000.png');
+export const TEST_GOOD = () => join(BOTTLE, 'test', 'good', '000.png');
+
+/** Collects main-thread long tasks from page start; read them with longTasksSince. */
+export const LONG_TASK_OBSERVER = `
+  window.__longTasks = [];
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  } catch (e) { window.__longTasks = null; }
+`;
+
+export async function pageNow(page: Page): Promise<number> {
+  return page.evaluate(() => performance.now());
+}
+
+export async function longTasksBetween(page: Page, from: number, to: number): Promise<{ start: number; duration: number }[]> {
+  const all = await page.evaluate(() => (window as unknown as { __longTasks: { start: number; duration: number }[] | null }).__longTasks);
+  expect(all, 'PerformanceObserver longtask is supported').not.toBeNull();
+  return all!.filter((t) => t.start >= from && t.start <= to);
+}
+
+export async function waitEngineReady(page: Page, backend?: string): Promise<void> {
+  const badge = page.getByTestId('backend-badge');
+  await expect(badge).toHaveAttribute('data-status', 'ready', { timeout: 180_000 });
+  if (backend) await expect(badge).toHaveAttribute('data-backend', backend);
+}
+
+export async function chooseBackend(page: Page, backend: string): Promise<void> {
+  const badge = page.getByTestId('backend-badge');
+  await waitEngineReady(page);
+  if ((await page.getByTestId('backend-select').inputValue()) !== backend) await page.getByTestId('backend-select').selectOption(backend);
+  await waitEngineReady(page, backend);
+  await expect(badge).toHaveAttribute('data-backend', backend);
+}
+
+export function profileRow(page: Page, name: string) {
+  return page.locator(`[data-testid="profile-item"][data-profile-name="${name}"]`);
+}
+
+export async function profileNames(page: Page): Promise<string[]> {
+  await expect(page.getByTestId('profile-list').or(page.getByTestId('no-profiles'))).toBeVisible();
+  return page.locator('[data-testid="profile-item"]').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-profile-id')}:${e.getAttribute('data-profile-name')}`));
+}
+
+/** Builds a profile through the UI; returns the long tasks seen on the main thread meanwhile. */
+export async function buildProfile(page: Page, name: string, files: string[]): Promise<{ longTasks: { start: number; duration: number }[]; sawProgress: boolean }> {
+  const panel = page.getByTestId('profiles-panel');
+  await page.getByTestId('build-files').setInputFiles(files);
+  await expect(page.getByTestId('build-file-count')).toContainText(`${files.length} images`);
+  await panel.getByLabel('Profile name').fill(name);
+  const from = await pageNow(page);
+  await page.getByTestId('build-button').click();
+  let sawProgress = false;
+  const progress = page.getByTestId('build-progress');
+  try {
+    await expect(progress).toBeVisible({ timeout: 10_000 });
+    await expect(page.getByTestId('build-progress-eta')).toContainText(/left|estimating/, { timeout: 60_000 });
+    sawProgress = true;
+  } catch {
+    sawProgress = false;
+  }
+  await expect(profileRow(page, name)).toBeVisible({ timeout: 280_000 });
+  const to = await pageNow(page);
+  return { longTasks: await longTasksBetween(page, from, to), sawProgress };
+}
+
+export async function selectProfile(page: Page, name: string): Promise<void> {
+  await profileRow(page, name).getByRole('radio').check();
+}
+
+export async function scoreImage(page: Page, file: string): Promise<{ score: number; backend: string; verdict: string }> {
+  const result = page.getByTestId('score-result');
+  await page.getByTestId('score-input').setInputFiles(file);
+  await expect(page.getByTestId('score-running')).toBeHidden({ timeout: 180_000 });
+  await expect(result).toBeVisible({ timeout: 180_000 });
+  return {
+    score: Number(await result.getAttribute('data-raw-score')),
+    backend: (await result.getAttribute('data-backend')) ?? '',
+    verdict: (await result.getAttribute('data-verdict')) ?? '',
+  };
+}
+
+export function relDiff(a: number, b: number): number {
+  return Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1e-12);
+}
+
+const run = promisify(execFile);
+
+/** `npm run cli -- <args>`; returns stdout (the command's JSON). */
+export async function cli(args: string[]): Promise<string> {
+  const { stdout } = await run('npx', ['tsx', 'src/cli/main.ts', ...args], { cwd: process.cwd(), maxBuffer: 64 * 1024 * 1024, timeout: 240_000 });
+  return stdout;
+}

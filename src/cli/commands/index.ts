@@ -4,6 +4,7 @@ import { register as registerEval } from './eval';
 import { register as registerBench } from './bench';
 import { register as registerConvert } from './convert';
 import { register as registerEmbed } from './embed';
+import { register as registerFinetune } from './finetune';
 
 /** Every CLI command registers itself on the program; add new commands here. */
-export const commands: ((program: Command) => void)[] = [registerFit, registerEval, registerBench, registerConvert, registerEmbed];
+export const commands: ((program: Command) => void)[] = [registerFit, registerEval, registerBench, registerConvert, registerEmbed, registerFinetune];

@@ -126,7 +126,7 @@ describe('blending and the generator', () => {
   });
 
   it('rotations: four quarter turns are the identity; one turn maps (x, y) to (h-1-y, x)', () => {
-    const img = { width: 5, height: 3, data: Float32Array.from({ length: 45 }, (_, i) => i) };
+    const img: FloatImage = { width: 5, height: 3, data: Float32Array.from({ length: 45 }, (_, i) => i) };
     let r = img;
     for (let i = 0; i < 4; i++) r = rotate90(r);
     expect(same(r.data, img.data)).toBe(true);

@@ -36,7 +36,7 @@ function squareMasks(n: number, size: number): tf.Tensor3D {
   return tf.tensor3d(data, [n, size, size]);
 }
 
-function extractor(trainFrom: 'layer1' | 'layer2' = 'layer2'): TrainableExtractor {
+function extractor(trainFrom: 'layer1' | 'layer2' | 'layer3' = 'layer2'): TrainableExtractor {
   const raw = unfoldedWeights(base, 4);
   const e = new TrainableExtractor(base.spec, raw, resnetNames('torchvision', allTensors(base), 4), { trainFrom, bnAffine: true });
   disposeWeights(raw);

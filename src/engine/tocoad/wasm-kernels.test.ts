@@ -49,7 +49,7 @@ function gradsOn(backend: string, c: Case, x: Float32Array, w: Float32Array, dyD
     const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined } as unknown as tf.NamedAttrMap;
     const dW = tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy }, { ...attrs, filterShape: [...c.k, c.cin, c.cout] }) as tf.Tensor;
     const dX = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: wt }, { ...attrs, inputShape: [c.n, c.h, c.w, c.cin] }) as tf.Tensor;
-    return { dW: dW.dataSync().slice(), dX: dX.dataSync().slice(), dWShape: dW.shape, dXShape: dX.shape };
+    return { dW: Float32Array.from(dW.dataSync()), dX: Float32Array.from(dX.dataSync()), dWShape: dW.shape, dXShape: dX.shape };
   });
 }
 
@@ -90,7 +90,7 @@ describe('wasm Conv2DBackpropFilter / Conv2DBackpropInput', () => {
           const h = tf.relu(tf.conv2d(tf.tensor4d(x, [2, 12, 12, 3]), a as tf.Tensor4D, 2, 'same'));
           return tf.sum(tf.square(tf.conv2d(h, b as tf.Tensor4D, 1, 'valid')));
         };
-        return tf.grads(f)([tf.tensor4d(w1, [3, 3, 3, 8]), tf.tensor4d(w2, [1, 1, 8, 4])]).map((g) => g.dataSync().slice());
+        return tf.grads(f)([tf.tensor4d(w1, [3, 3, 3, 8]), tf.tensor4d(w2, [1, 1, 8, 4])]).map((g) => Float32Array.from(g.dataSync()));
       });
     };
     const ref = run('cpu');

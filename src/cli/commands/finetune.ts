@@ -1,0 +1,235 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { readTrainableSource } from '../../engine/backbones/trainable';
+import type { TapName } from '../../engine/backbones/spec';
+import { packFineTuned } from '../../engine/tocoad/export';
+import type { GeneratorKind } from '../../engine/tocoad/generator';
+import type { EpochReport, ToCoADOptions } from '../../engine/tocoad/trainer';
+import { resolveOptions, trainToCoAD } from '../../engine/tocoad/trainer';
+import { APP_VERSION } from '../../engine/version';
+import { backboneFolder } from '../../node/backbones';
+import { IMAGE_EXTENSIONS, listMvtecDataset } from '../../node/dataset';
+import { decodeImageFile } from '../../node/decode';
+import { folderSource } from '../../node/file-source';
+import { initNodeBackend } from '../../node/tf-backend';
+import type { NodeBackend } from '../../node/tf-backend';
+import { progressBars } from '../progress-bar';
+
+/**
+ * `finetune`: ToCoAD stage I + II on DIR/train/good, writing a backbone folder that `fit`, `eval` and the app load
+ * with `--backbone <out>`. Progress bars go to stderr; stdout carries one JSON object per line (start, step, epoch,
+ * checkpoint, saved, compare), so runs can be logged and plotted.
+ */
+interface FinetuneArgs {
+  data: string;
+  out: string;
+  backbone: string;
+  stage1Epochs: number;
+  stage2Epochs: number;
+  batch: number;
+  microBatch: number;
+  lambda: number;
+  generator: GeneratorKind;
+  imageSize: number;
+  seed: number;
+  stage1Lr: number;
+  stage2Lr: number;
+  trainFrom: TapName;
+  freezeBnAffine?: boolean;
+  textures?: string;
+  maxImages?: number;
+  checkpoint?: string;
+  resume?: string;
+  id?: string;
+  force?: boolean;
+  compare: boolean;
+  coresetRatio: number;
+  backend: NodeBackend;
+  quiet?: boolean;
+}
+
+function num(name: string, check: (n: number) => boolean, what: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || !check(n)) throw new Error(`${name} must be ${what}, got "${v}"`);
+    return n;
+  };
+}
+
+const int = (name: string, min: number) => num(name, (n) => Number.isInteger(n) && n >= min, `an integer >= ${min}`);
+const positive = (name: string) => num(name, (n) => n > 0, 'a positive number');
+
+function emit(event: string, body: Record<string, unknown>): void {
+  process.stdout.write(JSON.stringify({ event, ...body }) + '\n');
+}
+
+function writeAtomic(file: string, bytes: Uint8Array): void {
+  const tmp = `${file}.partial`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, file);
+}
+
+function listImages(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile() && IMAGE_EXTENSIONS.includes(extname(e.name).toLowerCase()))
+    .map((e) => join(dir, e.name))
+    .sort();
+}
+
+interface EvalSummary {
+  image_auroc: number;
+  pixel_auroc: number | null;
+  aupro: number | null;
+  f1_max: number;
+  fit_seconds: number | null;
+  backbone: string;
+}
+
+/** Runs this CLI's own `eval` in a child process (the same measurement a user would make) and returns its JSON. */
+async function runEval(data: string, backbone: string, args: FinetuneArgs): Promise<EvalSummary> {
+  const dir = mkdtempSync(join(tmpdir(), 'finetune-eval-'));
+  const json = join(dir, 'eval.json');
+  const cliArgs = [process.argv[1], 'eval', '--data', data, '--backbone', backbone, '--json', json, '--quiet', '--backend', args.backend, '--coreset-ratio', String(args.coresetRatio), '--seed', String(args.seed)];
+  try {
+    await new Promise<void>((done, fail) => {
+      const child = spawn(process.execPath, [...process.execArgv, ...cliArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += String(d)));
+      child.on('error', fail);
+      child.on('exit', (code) => (code === 0 ? done() : fail(new Error(`eval --backbone ${backbone} failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' ')}`))));
+    });
+    return JSON.parse(readFileSync(json, 'utf8'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('finetune')
+    .description(
+      'ToCoAD fine-tuning of the feature extractor on DIR/train/good (stage I: discriminator on synthetic anomalies; stage II: ' +
+        'SimSiam + negative-guided focal loss), written as a backbone folder for `fit`/`eval --backbone <out>`. ' +
+        'With labelled DIR/test, image and pixel AUROC before and after are compared.',
+    )
+    .requiredOption('--data <dir>', 'dataset folder in MVTec AD layout (trains on train/good)')
+    .requiredOption('--out <dir>', 'folder to write the fine-tuned backbone to')
+    .option('--backbone <id|dir>', 'bundled backbone id or a model folder to start from', 'resnet50-imagenet')
+    .option('--stage1-epochs <n>', 'stage I (discriminator) epochs', int('--stage1-epochs', 0), 100)
+    .option('--stage2-epochs <n>', 'stage II (contrastive) epochs', int('--stage2-epochs', 0), 100)
+    .option('--batch <n>', 'images per optimiser step', int('--batch', 1), 16)
+    .option('--micro-batch <n>', 'images per forward/backward pass (gradients are accumulated to --batch; lower it if memory runs out)', int('--micro-batch', 1), 4)
+    .option('--lambda <x>', 'weight of L_sym in L = lambda L_sym + (1 - lambda) L_neg', num('--lambda', (n) => n >= 0 && n <= 1, 'in [0, 1]'), 0.5)
+    .addOption(new Option('--generator <kind>', 'synthetic anomaly generator').choices(['perlin', 'cutpaste']).default('perlin'))
+    .option('--image-size <px>', 'training input size (a multiple of 32); the model keeps its inference size', int('--image-size', 32), 224)
+    .option('--seed <n>', 'seed of every random choice (same seed, same model)', int('--seed', 0), 0)
+    .option('--stage1-lr <x>', 'Adam learning rate of stage I (decayed x0.2 at 80 % and 90 % of the epochs)', positive('--stage1-lr'), 1e-4)
+    .option('--stage2-lr <x>', 'SGD learning rate of stage II (cosine schedule)', positive('--stage2-lr'), 1e-3)
+    .addOption(new Option('--train-from <stage>', 'first extractor stage trained in stage II (earlier ones stay frozen)').choices(['layer1', 'layer2', 'layer3']).default('layer2'))
+    .option('--freeze-bn-affine', 'also freeze batch-norm gamma/beta (running statistics are always frozen)')
+    .option('--textures <dir>', 'extra anomaly source images (e.g. DTD) mixed with the procedural textures')
+    .option('--max-images <n>', 'train on the first n images of train/good only', int('--max-images', 1))
+    .option('--checkpoint <file>', 'write a resumable checkpoint here after every epoch')
+    .option('--resume <file>', 'resume from a checkpoint (its options are used)')
+    .option('--id <id>', 'backbone id of the result (default: <base id>-tocoad-<data folder name>)')
+    .option('--force', 'replace --out if it exists')
+    .option('--no-compare', 'skip the before/after evaluation on DIR/test')
+    .option('--coreset-ratio <r>', 'coreset ratio of the before/after evaluation', positive('--coreset-ratio'), 0.1)
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
+    .option('--quiet', 'no progress bars')
+    .action(async (args: FinetuneArgs) => {
+      const out = resolve(args.out);
+      if (existsSync(out) && !args.force) throw new Error(`${out} exists; pass --force to replace it`);
+      await initNodeBackend(args.backend);
+      const bars = progressBars(args.quiet);
+      const dataset = listMvtecDataset(args.data);
+      const files = args.maxImages ? dataset.train.slice(0, args.maxImages) : dataset.train;
+      const baseDir = backboneFolder(args.backbone);
+      const base = await readTrainableSource(folderSource(baseDir), baseDir);
+      const textures = args.textures ? await Promise.all(listImages(args.textures).map((f) => decodeImageFile(f))) : [];
+      const requested: Partial<ToCoADOptions> = {
+        imageSize: args.imageSize,
+        batchSize: args.batch,
+        microBatch: args.microBatch,
+        stage1Epochs: args.stage1Epochs,
+        stage2Epochs: args.stage2Epochs,
+        stage1Lr: args.stage1Lr,
+        stage2Lr: args.stage2Lr,
+        lambda: args.lambda,
+        seed: args.seed,
+        generator: { kind: args.generator } as ToCoADOptions['generator'],
+        extractor: { trainFrom: args.trainFrom, bnAffine: !args.freezeBnAffine },
+      };
+      const options = resolveOptions(requested);
+      const resume = args.resume ? new Uint8Array(readFileSync(args.resume)) : undefined;
+      emit('start', { data: resolve(args.data), backbone: base.spec.id, backboneFolder: baseDir, images: files.length, textures: textures.length, resume: args.resume ?? null, options });
+      const t0 = performance.now();
+      const result = await trainToCoAD(
+        base,
+        { count: files.length, name: (i) => files[i], load: (i) => decodeImageFile(files[i]) },
+        options,
+        {
+          onProgress: bars,
+          onStep: (s) => emit('step', { ...s }),
+          onEpoch: (e) => emit('epoch', { ...e }),
+          onCheckpoint: args.checkpoint
+            ? (bytes, at) => {
+                writeAtomic(args.checkpoint!, bytes);
+                emit('checkpoint', { file: args.checkpoint, ...at });
+              }
+            : undefined,
+        },
+        { textures, resume },
+      );
+      bars.stop();
+      const last = (stage: 1 | 2): EpochReport | undefined => [...result.history].reverse().find((e) => e.stage === stage);
+      const dataName = basename(resolve(args.data));
+      const id = args.id ?? `${base.spec.id}-tocoad-${dataName}`;
+      const { manifest, files: outFiles } = packFineTuned(base, result.tensors, {
+        id,
+        label: `${base.spec.label} + ToCoAD (${dataName})`,
+        fineTuned: {
+          method: 'ToCoAD (stage I: discriminator D with focal loss; stage II: SimSiam on pooled layer3/layer4 + L_neg of frozen D)',
+          from: { id: base.spec.id, label: base.spec.label, weightsHash: base.weightsHash, folder: baseDir },
+          data: { folder: resolve(args.data), images: files.length, textures: textures.length },
+          options: result.options,
+          batchNorm: 'eval mode: running mean/variance frozen; gamma/beta ' + (result.options.extractor.bnAffine ? 'trained' : 'frozen'),
+          finalLosses: {
+            stage1: last(1) ? { loss: last(1)!.loss } : null,
+            stage2: last(2) ? { loss: last(2)!.loss, lossSym: last(2)!.lossSym, lossNeg: last(2)!.lossNeg } : null,
+          },
+          history: result.history,
+          parameters: result.parameters,
+          seconds: result.seconds,
+          backend: args.backend,
+          appVersion: APP_VERSION,
+          createdAt: new Date().toISOString(),
+        },
+      });
+      const tmp = `${out}.partial`;
+      rmSync(tmp, { recursive: true, force: true });
+      mkdirSync(dirname(out), { recursive: true });
+      mkdirSync(tmp);
+      for (const f of outFiles) writeFileSync(join(tmp, f.path), f.bytes);
+      rmSync(out, { recursive: true, force: true });
+      renameSync(tmp, out);
+      const saved = await readTrainableSource(folderSource(out), out);
+      emit('saved', { out, id: manifest.spec!.id, weightsHash: saved.weightsHash, baseWeightsHash: base.weightsHash, seconds: (performance.now() - t0) / 1000, trainSeconds: result.seconds });
+
+      const labelled = dataset.test.some((t) => t.label === 0) && dataset.test.some((t) => t.label === 1);
+      if (args.compare && labelled) {
+        if (!args.quiet) process.stderr.write('evaluating the base and the fine-tuned backbone on DIR/test ...\n');
+        const before = await runEval(args.data, baseDir, args);
+        const after = await runEval(args.data, out, args);
+        const pick = (e: EvalSummary) => ({ image_auroc: e.image_auroc, pixel_auroc: e.pixel_auroc, aupro: e.aupro, f1_max: e.f1_max });
+        emit('compare', { data: resolve(args.data), before: { backbone: before.backbone, ...pick(before) }, after: { backbone: after.backbone, ...pick(after) } });
+        const fmt = (v: number | null) => (v === null ? '   n/a' : v.toFixed(4));
+        const rows = (['image_auroc', 'pixel_auroc', 'aupro', 'f1_max'] as const).map((k) => `  ${k.padEnd(12)} ${fmt(before[k])}   ${fmt(after[k])}`);
+        process.stderr.write(['metric          before    after', ...rows].join('\n') + '\n');
+      }
+    });
+}

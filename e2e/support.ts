@@ -74,7 +74,7 @@ export async function buildProfile(page: Page, name: string, files: string[]): P
   await panel.getByLabel('Profile name').fill(name);
   const from = await pageNow(page);
   await page.getByTestId('build-button').click();
-  let sawProgress = false;
+  let sawProgress: boolean;
   const progress = page.getByTestId('build-progress');
   try {
     await expect(progress).toBeVisible({ timeout: 10_000 });

@@ -122,7 +122,7 @@ export function register(program: Command): void {
     .option('--stage1-epochs <n>', 'stage I (discriminator) epochs', int('--stage1-epochs', 0), 100)
     .option('--stage2-epochs <n>', 'stage II (contrastive) epochs', int('--stage2-epochs', 0), 100)
     .option('--batch <n>', 'images per optimiser step', int('--batch', 1), 16)
-    .option('--micro-batch <n>', 'images per forward/backward pass (gradients are accumulated to --batch; lower it if memory runs out)', int('--micro-batch', 1), 4)
+    .option('--micro-batch <n>', 'images per forward/backward pass (gradients are accumulated to --batch; lower it if memory runs out)', int('--micro-batch', 1), 2)
     .option('--lambda <x>', 'weight of L_sym in L = lambda L_sym + (1 - lambda) L_neg', num('--lambda', (n) => n >= 0 && n <= 1, 'in [0, 1]'), 0.5)
     .addOption(new Option('--generator <kind>', 'synthetic anomaly generator').choices(['perlin', 'cutpaste']).default('perlin'))
     .option('--image-size <px>', 'training input size (a multiple of 32); the model keeps its inference size', int('--image-size', 32), 224)

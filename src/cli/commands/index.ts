@@ -5,6 +5,7 @@ import { register as registerBench } from './bench';
 import { register as registerConvert } from './convert';
 import { register as registerEmbed } from './embed';
 import { register as registerFinetune } from './finetune';
+import { register as registerDemoData } from './demo-data';
 
 /** Every CLI command registers itself on the program; add new commands here. */
-export const commands: ((program: Command) => void)[] = [registerFit, registerEval, registerBench, registerConvert, registerEmbed, registerFinetune];
+export const commands: ((program: Command) => void)[] = [registerFit, registerEval, registerBench, registerConvert, registerEmbed, registerDemoData, registerFinetune];

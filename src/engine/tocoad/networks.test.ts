@@ -166,6 +166,40 @@ describe('losses', () => {
   });
 });
 
+describe('stage II objective', () => {
+  it('L = lambda L_sym + (1 - lambda) L_neg falls on a fixed batch (extractor and heads trained, D frozen)', () => {
+    const ex = extractor();
+    const D = new Discriminator({ c2: 32, c3: 64, width: 16 }, 6);
+    const heads = new ParamStore(new Rng(7));
+    const C = new SimSiam({ inputs: { layer3: 64, layer4: 128 }, projectorDim: 32, predictorDim: 8 }, heads);
+    const m = 2;
+    const x = randomImages(3 * m, 32, 11); // views 1, views 2, synthetic anomalies
+    const masks = squareMasks(m, 32);
+    tf.tidy(() => {
+      const f = ex.features(x, ['layer2', 'layer3']);
+      D.calibrate(f.layer2!, f.layer3!);
+    });
+    const prefix = ex.frozenPrefix(x);
+    const vars = [...ex.variables(), ...heads.trainable()];
+    const sgd = new SGD(0.9, 1e-4);
+    const losses: number[] = [];
+    for (let s = 0; s < 10; s++) {
+      const { value: v, grads } = tf.variableGrads(() => {
+        const f = ex.trainedStages(prefix, ['layer2', 'layer3', 'layer4'], 2 * m);
+        const lSym = C.loss({ layer3: globalPool(tf.slice(f.layer3!, 0, 2 * m)), layer4: globalPool(f.layer4!) });
+        const lNeg = focalLoss(D.forward(tf.slice(f.layer2!, 2 * m, m), tf.slice(f.layer3!, 2 * m, m), 32), masks);
+        return tf.add(tf.mul(lSym, 0.5), tf.mul(lNeg, 0.5)) as tf.Scalar;
+      }, vars);
+      losses.push(value(v));
+      sgd.step(vars, vars.map((p) => grads[p.name] ?? tf.zerosLike(p)), 0.02);
+      tf.dispose([v, grads]);
+    }
+    expect(losses[9]).toBeLessThan(losses[0] - 0.05);
+    tf.dispose([x, masks, prefix]);
+    [ex, D, heads, sgd].forEach((o) => o.dispose());
+  });
+});
+
 describe('trainable extractor', () => {
   it('computes the same features as the inference backbone (eval-mode BN folded on the fly)', async () => {
     const bb = await loadBackbone(memorySource(tinyBackboneFiles()), 'tiny');

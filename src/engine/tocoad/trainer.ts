@@ -65,7 +65,7 @@ export interface ToCoADOptions {
 export const DEFAULT_TOCOAD: ToCoADOptions = {
   imageSize: 224,
   batchSize: 16,
-  microBatch: 4,
+  microBatch: 2,
   stage1Epochs: 100,
   stage2Epochs: 100,
   stage1Lr: 1e-4,

@@ -48,15 +48,19 @@ export function conv2dBackpropFilterIm2col(x: tf.Tensor4D, dy: tf.Tensor4D, filt
     const taps: tf.Tensor2D[] = [];
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
-        let slice: tf.Tensor4D;
-        if (sh === 1 && sw === 1) {
-          slice = padded.shape[1] === oh && padded.shape[2] === ow && i === 0 && j === 0 ? padded : tf.slice(padded, [0, i, j, 0], [n, oh, ow, cin]);
-        } else {
-          // A 1x1 average pool with the stride subsamples through XNNPACK; the backend's StridedSlice is a slow loop.
-          const window = tf.slice(padded, [0, i, j, 0], [n, (oh - 1) * sh + 1, (ow - 1) * sw + 1, cin]);
-          slice = tf.avgPool(window, 1, [sh, sw], 'valid');
-        }
-        taps.push(tf.matMul(dyT, tf.reshape(slice, [k, cin]))); // [Cout, Cin]
+        // One tap at a time, its slice freed at once: transient memory stays at one input-sized copy.
+        const tap = tf.tidy((): tf.Tensor2D => {
+          let slice: tf.Tensor4D;
+          if (sh === 1 && sw === 1) {
+            slice = padded.shape[1] === oh && padded.shape[2] === ow && i === 0 && j === 0 ? padded : tf.slice(padded, [0, i, j, 0], [n, oh, ow, cin]);
+          } else {
+            // A 1x1 average pool with the stride subsamples through XNNPACK; the backend's StridedSlice is a slow loop.
+            const window = tf.slice(padded, [0, i, j, 0], [n, (oh - 1) * sh + 1, (ow - 1) * sw + 1, cin]);
+            slice = tf.avgPool(window, 1, [sh, sw], 'valid');
+          }
+          return tf.matMul(dyT, tf.reshape(slice, [k, cin])); // [Cout, Cin]
+        });
+        taps.push(tap);
       }
     }
     const stacked = taps.length === 1 ? tf.expandDims(taps[0], 0) : tf.stack(taps); // [kh*kw, Cout, Cin]

@@ -138,7 +138,7 @@ function backendReason(name: BackendName, how: BackendInfo['how'], wanted: Backe
   if (how === 'calibration' && calibration) parts.push(`${label} was fastest in the calibration run (${describeCalibration(calibration)}).`);
   else if (how === 'override' && wanted === name) parts.push(`${label} was chosen in the backend setting.`);
   else if (how === 'override' && wanted) parts.push(`${BACKEND_LABELS[wanted]} was chosen but could not start (${initError(wanted) ?? 'unknown reason'}); running ${label}.`);
-  else parts.push(`${label} is the first backend that started here.`);
+  else if (how !== 'device-lost') parts.push(`${label} is the first backend that started here.`);
   parts.push(...notes);
   const adapter = getAdapterDescription();
   if (name === 'webgpu' && adapter) parts.push(`GPU adapter: ${adapter.text}.`);
@@ -208,7 +208,8 @@ async function recoverFromLoss(): Promise<void> {
   const wasOn = info?.name;
   resetWebGpu();
   if (wasOn !== 'webgpu') return;
-  const order = ranked(calibration).filter((n) => n !== 'webgpu');
+  // WASM first: a lost device often means GPU trouble (a driver reset), which WebGL would share.
+  const order: BackendName[] = ['wasm', 'webgl', 'cpu'];
   const notice = `The WebGPU device was lost (${message}). Switched to ${BACKEND_LABELS[order[0]]}; work in progress was run again there, nothing was lost.`;
   const next = await switchTo(order, 'device-lost', null, [notice]);
   post({ type: 'backend', info: next, notice });

@@ -5,6 +5,7 @@ import { anomalyMap } from './anomaly-map';
 import { embedBatch, imagesToBatch, patchGrid } from './features';
 import type { DistanceMetric, MemoryBankTensors } from './nearest';
 import { allSquaredDistances, disposeBank, patchScores, prepareBank } from './nearest';
+import { SubspaceIndex } from './pruned-search';
 
 export interface ScoringOptions {
   /** Nearest neighbours averaged per patch (default 1). */
@@ -43,6 +44,7 @@ export function withScoringDefaults(options: ScoringOptions = {}): Required<Scor
 /** Scores images against a memory bank kept on the tfjs backend. Dispose it when done. */
 export class PatchCoreScorer {
   private readonly mem: MemoryBankTensors;
+  private index: Promise<SubspaceIndex> | null = null;
   readonly options: Required<ScoringOptions>;
 
   constructor(
@@ -53,6 +55,24 @@ export class PatchCoreScorer {
   ) {
     this.mem = prepareBank(tf.tensor2d(bank, [bank.length / dim, dim]));
     this.options = withScoringDefaults(options);
+    this.bankRows = bank;
+  }
+
+  private readonly bankRows: Float32Array;
+
+  /** Patch scores [patches]: the pruned exact search for k = 1, the blocked full search otherwise. */
+  private async patchScores(embedding: tf.Tensor2D): Promise<Float32Array> {
+    const { k, metric } = this.options;
+    if (k === 1) {
+      this.index ??= SubspaceIndex.build(this.bankRows, this.bankRows.length / this.bankSize, this.mem);
+      const d2 = await (await this.index).nearestSquared(embedding, this.mem);
+      if (metric === 'euclidean') for (let i = 0; i < d2.length; i++) d2[i] = Math.sqrt(d2[i]);
+      return d2;
+    }
+    const scoresT = patchScores(embedding, this.mem, k, metric);
+    const patches = (await scoresT.data()) as Float32Array;
+    scoresT.dispose();
+    return patches;
   }
 
   get bankSize(): number {
@@ -68,9 +88,7 @@ export class PatchCoreScorer {
         timings.backbone += performance.now() - t0;
         t0 = performance.now();
       }
-      const scoresT = patchScores(embedding, this.mem, this.options.k, this.options.metric);
-      const patches = (await scoresT.data()) as Float32Array;
-      scoresT.dispose();
+      const patches = await this.patchScores(embedding);
       let best = 0;
       for (let i = 1; i < patches.length; i++) if (patches[i] > patches[best]) best = i;
       let score = patches[best];
@@ -114,5 +132,6 @@ export class PatchCoreScorer {
 
   dispose(): void {
     disposeBank(this.mem);
+    void this.index?.then((i) => i.dispose());
   }
 }

@@ -1,0 +1,64 @@
+import * as tf from '../tf';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initNodeBackend } from '../../node/tf-backend';
+import { disposeBank, nearestSquaredDistances, prepareBank } from './nearest';
+import { SubspaceIndex } from './pruned-search';
+import { seededRandom } from './random';
+
+/** Points near a low-dimensional structure plus noise in every direction, like patch features. */
+function structured(n: number, dim: number, latent: number, seed: number, noise: number): Float32Array {
+  const shared = seededRandom(99); // the same structure for bank and queries
+  const mix = Float32Array.from({ length: latent * dim }, () => shared() - 0.5);
+  const random = seededRandom(seed);
+  const out = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const z = Array.from({ length: latent }, () => (random() - 0.5) * 6);
+    for (let d = 0; d < dim; d++) {
+      let v = (random() - 0.5) * noise;
+      for (let l = 0; l < latent; l++) v += z[l] * mix[l * dim + d];
+      out[i * dim + d] = v;
+    }
+  }
+  return out;
+}
+
+describe('subspace-pruned exact search', () => {
+  beforeAll(async () => {
+    await initNodeBackend('wasm');
+  });
+
+  for (const [noise, label] of [[0.05, 'a tight bound (candidates suffice)'], [3, 'a loose bound (falls back to the full search)']] as const) {
+    it(`equals the full search with ${label}`, async () => {
+      const dim = 64, m = 3000, n = 300;
+      const bank = structured(m, dim, 8, 1, noise);
+      const queries = structured(n, dim, 8, 2, noise);
+      const mem = prepareBank(tf.tensor2d(bank, [m, dim]));
+      const index = await SubspaceIndex.build(bank, dim, mem, 12);
+      const q = tf.tensor2d(queries, [n, dim]);
+      const got = await index.nearestSquared(q, mem);
+      const fullT = nearestSquaredDistances(q, mem, 1);
+      const full = await fullT.data();
+      let maxRel = 0;
+      for (let i = 0; i < n; i++) maxRel = Math.max(maxRel, Math.abs(got[i] - full[i]) / Math.max(full[i], 1e-6));
+      expect(maxRel).toBeLessThan(1e-4);
+      if (noise < 1) expect(index.lastUnresolved).toBeLessThan(n * 0.1);
+      else expect(index.lastUnresolved).toBeGreaterThan(0);
+      tf.dispose([q, fullT]);
+      index.dispose();
+      disposeBank(mem);
+    });
+  }
+
+  it('is exact for a bank smaller than the candidate count', async () => {
+    const bank = structured(10, 16, 2, 3, 0.5);
+    const mem = prepareBank(tf.tensor2d(bank, [10, 16]));
+    const index = await SubspaceIndex.build(bank, 16, mem, 4);
+    const q = tf.tensor2d(bank.subarray(16 * 3, 16 * 5), [2, 16]);
+    const got = await index.nearestSquared(q, mem);
+    expect(got[0]).toBeLessThan(1e-9);
+    expect(got[1]).toBeLessThan(1e-9);
+    q.dispose();
+    index.dispose();
+    disposeBank(mem);
+  });
+});

@@ -109,7 +109,7 @@ async function runEval(data: string, backbone: string, args: FinetuneArgs): Prom
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('finetune')
     .description(
       'ToCoAD fine-tuning of the feature extractor on DIR/train/good (stage I: discriminator on synthetic anomalies; stage II: ' +
@@ -133,103 +133,115 @@ export function register(program: Command): void {
     .option('--freeze-bn-affine', 'also freeze batch-norm gamma/beta (running statistics are always frozen)')
     .option('--textures <dir>', 'extra anomaly source images (e.g. DTD) mixed with the procedural textures')
     .option('--max-images <n>', 'train on the first n images of train/good only', int('--max-images', 1))
-    .option('--checkpoint <file>', 'write a resumable checkpoint here after every epoch')
-    .option('--resume <file>', 'resume from a checkpoint (its options are used)')
+    .option('--checkpoint <file>', 'write a resumable checkpoint here after every epoch (and keep the end of stage I as <file>.stage1)')
+    .option('--resume <file>', 'resume from a checkpoint (its options are used; from <checkpoint>.stage1, stage II flags may be changed)')
     .option('--id <id>', 'backbone id of the result (default: <base id>-tocoad-<data folder name>)')
     .option('--force', 'replace --out if it exists')
     .option('--no-compare', 'skip the before/after evaluation on DIR/test')
     .option('--coreset-ratio <r>', 'coreset ratio of the before/after evaluation', positive('--coreset-ratio'), 0.1)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
-    .option('--quiet', 'no progress bars')
-    .action(async (args: FinetuneArgs) => {
-      const out = resolve(args.out);
-      if (existsSync(out) && !args.force) throw new Error(`${out} exists; pass --force to replace it`);
-      await initNodeBackend(args.backend);
-      const bars = progressBars(args.quiet);
-      const dataset = listMvtecDataset(args.data);
-      const files = args.maxImages ? dataset.train.slice(0, args.maxImages) : dataset.train;
-      const baseDir = backboneFolder(args.backbone);
-      const base = await readTrainableSource(folderSource(baseDir), baseDir);
-      const textures = args.textures ? await Promise.all(listImages(args.textures).map((f) => decodeImageFile(f))) : [];
-      const requested: Partial<ToCoADOptions> = {
-        imageSize: args.imageSize,
-        batchSize: args.batch,
-        microBatch: args.microBatch,
-        stage1Epochs: args.stage1Epochs,
-        stage2Epochs: args.stage2Epochs,
-        stage1Lr: args.stage1Lr,
-        stage2Lr: args.stage2Lr,
-        lambda: args.lambda,
-        seed: args.seed,
-        generator: { kind: args.generator } as ToCoADOptions['generator'],
-        extractor: { trainFrom: args.trainFrom, bnAffine: !args.freezeBnAffine },
-      };
-      const options = resolveOptions(requested);
-      const resume = args.resume ? new Uint8Array(readFileSync(args.resume)) : undefined;
-      emit('start', { data: resolve(args.data), backbone: base.spec.id, backboneFolder: baseDir, images: files.length, textures: textures.length, resume: args.resume ?? null, options });
-      const t0 = performance.now();
-      const result = await trainToCoAD(
-        base,
-        { count: files.length, name: (i) => files[i], load: (i) => decodeImageFile(files[i]) },
-        options,
-        {
-          onProgress: bars,
-          onStep: (s) => emit('step', { ...s }),
-          onEpoch: (e) => emit('epoch', { ...e }),
-          onCheckpoint: args.checkpoint
-            ? (bytes, at) => {
-                writeAtomic(args.checkpoint!, bytes);
-                emit('checkpoint', { file: args.checkpoint, ...at });
+    .option('--quiet', 'no progress bars');
+  cmd.action(async (args: FinetuneArgs) => {
+    const out = resolve(args.out);
+    if (existsSync(out) && !args.force) throw new Error(`${out} exists; pass --force to replace it`);
+    await initNodeBackend(args.backend);
+    const bars = progressBars(args.quiet);
+    const dataset = listMvtecDataset(args.data);
+    const files = args.maxImages ? dataset.train.slice(0, args.maxImages) : dataset.train;
+    const baseDir = backboneFolder(args.backbone);
+    const base = await readTrainableSource(folderSource(baseDir), baseDir);
+    const textures = args.textures ? await Promise.all(listImages(args.textures).map((f) => decodeImageFile(f))) : [];
+    const requested: Partial<ToCoADOptions> = {
+      imageSize: args.imageSize,
+      batchSize: args.batch,
+      microBatch: args.microBatch,
+      stage1Epochs: args.stage1Epochs,
+      stage2Epochs: args.stage2Epochs,
+      stage1Lr: args.stage1Lr,
+      stage2Lr: args.stage2Lr,
+      lambda: args.lambda,
+      seed: args.seed,
+      generator: { kind: args.generator } as ToCoADOptions['generator'],
+      extractor: { trainFrom: args.trainFrom, bnAffine: !args.freezeBnAffine },
+    };
+    const options = resolveOptions(requested);
+    const resume = args.resume ? new Uint8Array(readFileSync(args.resume)) : undefined;
+    // With --resume, stage II flags given explicitly on the command line override the checkpoint's values.
+    const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
+    const override: Partial<ToCoADOptions> = {};
+    if (given('stage2Epochs')) override.stage2Epochs = options.stage2Epochs;
+    if (given('stage2Lr')) override.stage2Lr = options.stage2Lr;
+    if (given('lambda')) override.lambda = options.lambda;
+    if (given('trainFrom') || given('freezeBnAffine')) override.extractor = options.extractor;
+    emit('start', { data: resolve(args.data), backbone: base.spec.id, backboneFolder: baseDir, images: files.length, textures: textures.length, resume: args.resume ?? null, options });
+    const t0 = performance.now();
+    const result = await trainToCoAD(
+      base,
+      { count: files.length, name: (i) => files[i], load: (i) => decodeImageFile(files[i]) },
+      options,
+      {
+        onProgress: bars,
+        onStep: (s) => emit('step', { ...s }),
+        onEpoch: (e) => emit('epoch', { ...e }),
+        onCheckpoint: args.checkpoint
+          ? (bytes, at) => {
+              writeAtomic(args.checkpoint!, bytes);
+              emit('checkpoint', { file: args.checkpoint, ...at });
+              // The end of stage I is kept too: stage II can be rerun from it with other settings.
+              if (at.stage === 2 && at.epochsDone === 0) {
+                writeAtomic(`${args.checkpoint}.stage1`, bytes);
+                emit('checkpoint', { file: `${args.checkpoint}.stage1`, ...at });
               }
-            : undefined,
+            }
+          : undefined,
+      },
+      { textures, resume, override: resume ? override : undefined },
+    );
+    bars.stop();
+    const last = (stage: 1 | 2): EpochReport | undefined => [...result.history].reverse().find((e) => e.stage === stage);
+    const dataName = basename(resolve(args.data));
+    const id = args.id ?? `${base.spec.id}-tocoad-${dataName}`;
+    const { manifest, files: outFiles } = packFineTuned(base, result.tensors, {
+      id,
+      label: `${base.spec.label} + ToCoAD (${dataName})`,
+      fineTuned: {
+        method: 'ToCoAD (stage I: discriminator D with focal loss; stage II: SimSiam on pooled layer3/layer4 + L_neg of frozen D)',
+        from: { id: base.spec.id, label: base.spec.label, weightsHash: base.weightsHash, folder: baseDir },
+        data: { folder: resolve(args.data), images: files.length, textures: textures.length },
+        options: result.options,
+        batchNorm: 'eval mode: running mean/variance frozen; gamma/beta ' + (result.options.extractor.bnAffine ? 'trained' : 'frozen'),
+        finalLosses: {
+          stage1: last(1) ? { loss: last(1)!.loss } : null,
+          stage2: last(2) ? { loss: last(2)!.loss, lossSym: last(2)!.lossSym, lossNeg: last(2)!.lossNeg } : null,
         },
-        { textures, resume },
-      );
-      bars.stop();
-      const last = (stage: 1 | 2): EpochReport | undefined => [...result.history].reverse().find((e) => e.stage === stage);
-      const dataName = basename(resolve(args.data));
-      const id = args.id ?? `${base.spec.id}-tocoad-${dataName}`;
-      const { manifest, files: outFiles } = packFineTuned(base, result.tensors, {
-        id,
-        label: `${base.spec.label} + ToCoAD (${dataName})`,
-        fineTuned: {
-          method: 'ToCoAD (stage I: discriminator D with focal loss; stage II: SimSiam on pooled layer3/layer4 + L_neg of frozen D)',
-          from: { id: base.spec.id, label: base.spec.label, weightsHash: base.weightsHash, folder: baseDir },
-          data: { folder: resolve(args.data), images: files.length, textures: textures.length },
-          options: result.options,
-          batchNorm: 'eval mode: running mean/variance frozen; gamma/beta ' + (result.options.extractor.bnAffine ? 'trained' : 'frozen'),
-          finalLosses: {
-            stage1: last(1) ? { loss: last(1)!.loss } : null,
-            stage2: last(2) ? { loss: last(2)!.loss, lossSym: last(2)!.lossSym, lossNeg: last(2)!.lossNeg } : null,
-          },
-          history: result.history,
-          parameters: result.parameters,
-          seconds: result.seconds,
-          backend: args.backend,
-          appVersion: APP_VERSION,
-          createdAt: new Date().toISOString(),
-        },
-      });
-      const tmp = `${out}.partial`;
-      rmSync(tmp, { recursive: true, force: true });
-      mkdirSync(dirname(out), { recursive: true });
-      mkdirSync(tmp);
-      for (const f of outFiles) writeFileSync(join(tmp, f.path), f.bytes);
-      rmSync(out, { recursive: true, force: true });
-      renameSync(tmp, out);
-      const saved = await readTrainableSource(folderSource(out), out);
-      emit('saved', { out, id: manifest.spec!.id, weightsHash: saved.weightsHash, baseWeightsHash: base.weightsHash, seconds: (performance.now() - t0) / 1000, trainSeconds: result.seconds });
-
-      const labelled = dataset.test.some((t) => t.label === 0) && dataset.test.some((t) => t.label === 1);
-      if (args.compare && labelled) {
-        if (!args.quiet) process.stderr.write('evaluating the base and the fine-tuned backbone on DIR/test ...\n');
-        const before = await runEval(args.data, baseDir, args);
-        const after = await runEval(args.data, out, args);
-        const pick = (e: EvalSummary) => ({ image_auroc: e.image_auroc, pixel_auroc: e.pixel_auroc, aupro: e.aupro, f1_max: e.f1_max });
-        emit('compare', { data: resolve(args.data), before: { backbone: before.backbone, ...pick(before) }, after: { backbone: after.backbone, ...pick(after) } });
-        const fmt = (v: number | null) => (v === null ? '   n/a' : v.toFixed(4));
-        const rows = (['image_auroc', 'pixel_auroc', 'aupro', 'f1_max'] as const).map((k) => `  ${k.padEnd(12)} ${fmt(before[k])}   ${fmt(after[k])}`);
-        process.stderr.write(['metric          before    after', ...rows].join('\n') + '\n');
-      }
+        history: result.history,
+        parameters: result.parameters,
+        seconds: result.seconds,
+        backend: args.backend,
+        appVersion: APP_VERSION,
+        createdAt: new Date().toISOString(),
+      },
     });
+    const tmp = `${out}.partial`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(dirname(out), { recursive: true });
+    mkdirSync(tmp);
+    for (const f of outFiles) writeFileSync(join(tmp, f.path), f.bytes);
+    rmSync(out, { recursive: true, force: true });
+    renameSync(tmp, out);
+    const saved = await readTrainableSource(folderSource(out), out);
+    emit('saved', { out, id: manifest.spec!.id, weightsHash: saved.weightsHash, baseWeightsHash: base.weightsHash, seconds: (performance.now() - t0) / 1000, trainSeconds: result.seconds });
+
+    const labelled = dataset.test.some((t) => t.label === 0) && dataset.test.some((t) => t.label === 1);
+    if (args.compare && labelled) {
+      if (!args.quiet) process.stderr.write('evaluating the base and the fine-tuned backbone on DIR/test ...\n');
+      const before = await runEval(args.data, baseDir, args);
+      const after = await runEval(args.data, out, args);
+      const pick = (e: EvalSummary) => ({ image_auroc: e.image_auroc, pixel_auroc: e.pixel_auroc, aupro: e.aupro, f1_max: e.f1_max });
+      emit('compare', { data: resolve(args.data), before: { backbone: before.backbone, ...pick(before) }, after: { backbone: after.backbone, ...pick(after) } });
+      const fmt = (v: number | null) => (v === null ? '   n/a' : v.toFixed(4));
+      const rows = (['image_auroc', 'pixel_auroc', 'aupro', 'f1_max'] as const).map((k) => `  ${k.padEnd(12)} ${fmt(before[k])}   ${fmt(after[k])}`);
+      process.stderr.write(['metric          before    after', ...rows].join('\n') + '\n');
+    }
+  });
 }

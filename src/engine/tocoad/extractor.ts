@@ -49,6 +49,12 @@ interface Block {
   downsample?: Layer;
 }
 
+/** Output of the frozen stages: the activation the trained stages start from, plus kept taps of frozen stages. */
+export type FrozenPrefix = {
+  x: tf.Tensor4D;
+  taps: Partial<Record<TapName, tf.Tensor4D>>;
+};
+
 function isTrainable(l: Layer): l is TrainableConv {
   return (l as TrainableConv).gamma !== undefined;
 }
@@ -151,27 +157,38 @@ export class TrainableExtractor {
   }
 
   /**
-   * The frozen part: preprocessing, stem, max pool and the stages before `trainFrom`. Call it outside any gradient
-   * tape (it uses fused convolutions, which tfjs unfuses and wraps under a tape).
+   * The frozen part: preprocessing, stem, max pool and the stages before `trainFrom`, keeping the outputs of frozen
+   * stages named in `taps`. Call it outside any gradient tape (it uses fused convolutions, which tfjs unfuses and
+   * wraps under a tape).
    */
-  frozenPrefix(rgb255: tf.Tensor4D): tf.Tensor4D {
+  frozenPrefix(rgb255: tf.Tensor4D, taps: TapName[] = []): FrozenPrefix {
     return tf.tidy(() => {
       let x = this.apply(this.preprocess(rgb255), this.stem, true);
       x = tf.maxPool(x, 3, 2, 1) as tf.Tensor4D;
-      for (let s = 0; s < this.firstTrained; s++) for (const b of this.stages[s]) x = this.block(x, b);
-      return x;
+      const kept: Partial<Record<TapName, tf.Tensor4D>> = {};
+      for (let s = 0; s < this.firstTrained; s++) {
+        for (const b of this.stages[s]) x = this.block(x, b);
+        if (taps.includes(STAGE_NAMES[s])) kept[STAGE_NAMES[s]] = x;
+      }
+      return { x, taps: kept };
     });
   }
 
   /**
-   * The trained stages from the prefix output, returning the requested taps. `deepOnly` limits the deepest stage
-   * (layer4) to the first `deepOnly` images of the batch (the SimSiam views; synthetic anomalies stop at layer3).
+   * The trained stages from the prefix, returning the requested taps (taps of frozen stages come from the prefix,
+   * which must have kept them). `deepOnly` limits the deepest stage (layer4) to the first `deepOnly` images of the
+   * batch (the SimSiam views; synthetic anomalies stop at layer3).
    */
-  trainedStages(prefix: tf.Tensor4D, taps: TapName[], deepOnly?: number): Partial<Record<TapName, tf.Tensor4D>> {
+  trainedStages(prefix: FrozenPrefix, taps: TapName[], deepOnly?: number): Partial<Record<TapName, tf.Tensor4D>> {
     const deepest = Math.max(...taps.map((t) => STAGE_NAMES.indexOf(t)));
     if (deepest > this.deepestStage) throw new Error(`the extractor has no ${STAGE_NAMES[deepest]}`);
     const out: Partial<Record<TapName, tf.Tensor4D>> = {};
-    let x = prefix;
+    for (const t of taps) {
+      if (STAGE_NAMES.indexOf(t) >= this.firstTrained) continue;
+      if (!prefix.taps[t]) throw new Error(`${t} is frozen: ask frozenPrefix to keep it`);
+      out[t] = prefix.taps[t];
+    }
+    let x = prefix.x;
     for (let s = this.firstTrained; s <= deepest; s++) {
       if (s === deepest && deepOnly !== undefined && deepOnly < x.shape[0]) x = tf.slice(x, 0, deepOnly);
       for (const b of this.stages[s]) x = this.block(x, b);
@@ -182,7 +199,7 @@ export class TrainableExtractor {
 
   /** Taps without gradients (frozen use, e.g. stage I). */
   features(rgb255: tf.Tensor4D, taps: TapName[]): Partial<Record<TapName, tf.Tensor4D>> {
-    return tf.tidy(() => this.trainedStages(this.frozenPrefix(rgb255), taps));
+    return tf.tidy(() => this.trainedStages(this.frozenPrefix(rgb255, taps), taps));
   }
 
   /**

@@ -107,6 +107,20 @@ describe('trainToCoAD on a tiny backbone', () => {
     expect(maxDiff(full.tensors, other.tensors)).toBeGreaterThan(0);
   });
 
+  it('reruns stage II with other settings from the end-of-stage-I checkpoint, and refuses other changes', async () => {
+    const cps = new Map<string, Uint8Array>();
+    const opts = { ...SMALL, stage1Epochs: 1, stage2Epochs: 1 };
+    const full = await trainToCoAD(base, images(2), opts, { onCheckpoint: (b, at) => void cps.set(`${at.stage}:${at.epochsDone}`, b) });
+    const same = await trainToCoAD(base, images(2), {}, {}, { resume: cps.get('2:0'), override: { stage2Lr: opts.stage2Lr } });
+    expect(maxDiff(full.tensors, same.tensors)).toBe(0);
+    const faster = await trainToCoAD(base, images(2), {}, {}, { resume: cps.get('2:0'), override: { stage2Lr: 0.1, extractor: { trainFrom: 'layer3', bnAffine: false } } });
+    expect(faster.options.stage2Lr).toBe(0.1);
+    expect(maxDiff(full.tensors, faster.tensors)).toBeGreaterThan(0);
+    expect(faster.tensors.get('layer2.0.conv1.weight')!.data).toEqual(base.main.get('layer2.0.conv1.weight')!.data);
+    await expect(trainToCoAD(base, images(2), {}, {}, { resume: cps.get('2:0'), override: { stage1Lr: 0.5 } })).rejects.toThrow(/cannot be changed/);
+    await expect(trainToCoAD(base, images(2), {}, {}, { resume: cps.get('2:1'), override: { stage2Lr: 0.5 } })).rejects.toThrow(/end of stage I/);
+  });
+
   it('accumulating micro-batches gives the full-batch gradient', async () => {
     const a = await trainToCoAD(base, images(4), { ...SMALL, microBatch: 1, stage1Epochs: 1, stage2Epochs: 1 });
     const b = await trainToCoAD(base, images(4), { ...SMALL, microBatch: 2, stage1Epochs: 1, stage2Epochs: 1 });

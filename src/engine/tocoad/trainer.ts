@@ -233,13 +233,21 @@ function masksTensor(samples: SyntheticSample[], size: number): tf.Tensor3D {
   return tf.tensor3d(data, [samples.length, size, size]);
 }
 
-/** Runs both stages (or what is left of them after `resume`). `base` must have layer4 for stage II. */
+/** Stage II settings that may be changed when resuming from a checkpoint taken at the end of stage I. */
+export const STAGE2_OVERRIDABLE = ['stage2Epochs', 'stage2Lr', 'lambda', 'momentum', 'weightDecay', 'views', 'projectorDim', 'predictorDim', 'extractor'] as const;
+
+/**
+ * Runs both stages (or what is left of them after `extras.resume`). `base` must have layer4 for stage II. A resumed
+ * run takes its options from the checkpoint; `extras.override` may change stage II settings
+ * ({@link STAGE2_OVERRIDABLE}) when the checkpoint was taken at the end of stage I, so one discriminator can serve
+ * several stage II runs.
+ */
 export async function trainToCoAD(
   base: TrainableSource,
   images: TrainingImages,
   options: Partial<ToCoADOptions> = {},
   hooks: TrainHooks = {},
-  extras: { textures?: RgbImage[]; resume?: Uint8Array } = {},
+  extras: { textures?: RgbImage[]; resume?: Uint8Array; override?: Partial<ToCoADOptions> } = {},
 ): Promise<ToCoADResult> {
   await ensureTrainingSupport();
   let o = resolveOptions(options);
@@ -248,6 +256,13 @@ export async function trainToCoAD(
     resumed = decodeCheckpoint(extras.resume);
     if (resumed.meta.baseWeightsHash !== base.weightsHash) throw new Error(`the checkpoint was made from backbone weights ${resumed.meta.baseWeightsHash.slice(0, 12)}…, not these (${base.weightsHash.slice(0, 12)}…)`);
     o = resolveOptions(resumed.meta.state.options as ToCoADOptions);
+    const keys = Object.keys(extras.override ?? {}).filter((k) => JSON.stringify(extras.override![k as keyof ToCoADOptions]) !== JSON.stringify(o[k as keyof ToCoADOptions]));
+    if (keys.length) {
+      const bad = keys.filter((k) => !(STAGE2_OVERRIDABLE as readonly string[]).includes(k));
+      if (bad.length) throw new Error(`${bad.join(', ')} cannot be changed when resuming (the checkpoint's values are used)`);
+      if (resumed.meta.stage !== 2 || resumed.meta.epochsDone !== 0) throw new Error(`stage II settings (${keys.join(', ')}) can only be changed when resuming from the end of stage I`);
+      o = resolveOptions({ ...o, ...Object.fromEntries(keys.map((k) => [k, extras.override![k as keyof ToCoADOptions]])) });
+    }
   }
   const { signal, gate } = hooks;
   const size = o.imageSize;
@@ -302,9 +317,13 @@ export async function trainToCoAD(
   if (resumed) {
     const { meta, tensors } = resumed;
     loadValues(dNamed, tensors, '');
-    loadValues(stage2Named, tensors, '');
     adam.load(dNamed, tensors, (meta.state.adam as Record<string, number>) ?? {});
-    sgd.load(stage2Named, tensors);
+    // At the end of stage I, F and C are still as initialised (from the base weights and the seed), so they are
+    // rebuilt rather than loaded: that is what lets stage II settings change their shapes or trainable set.
+    if (meta.stage === 1 || meta.epochsDone > 0) {
+      loadValues(stage2Named, tensors, '');
+      sgd.load(stage2Named, tensors);
+    }
     history.push(...((meta.state.history as EpochReport[]) ?? []));
     Object.assign(seconds, meta.state.seconds ?? {});
     startStage = meta.stage;
@@ -438,7 +457,7 @@ export async function trainToCoAD(
             const { value, grads } = tf.tidy(() => {
               const x = stack([...v1, ...v2, ...samples.map((s) => s.image)]);
               const masks = masksTensor(samples, size);
-              const prefix = extractor.frozenPrefix(x);
+              const prefix = extractor.frozenPrefix(x, ['layer2', 'layer3']);
               return tf.variableGrads(() => {
                 const f = extractor.trainedStages(prefix, ['layer2', 'layer3', 'layer4'], 2 * m);
                 const pooled = { layer3: globalPool(tf.slice(f.layer3!, 0, 2 * m)), layer4: globalPool(f.layer4!) };

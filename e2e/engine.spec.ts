@@ -162,6 +162,8 @@ test('WebGPU device lost: falls back to WASM, says so, re-runs the interrupted s
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-how', 'device-lost');
   const result = page.getByTestId('score-result');
   await expect(result).toBeVisible({ timeout: 120_000 });
+  // The scoring was interrupted on WebGPU and ran again on WASM.
+  expect(await result.getAttribute('data-backend')).toBe('wasm');
   expect(relDiff(Number(await result.getAttribute('data-raw-score')), scores.webgpu)).toBeLessThan(1e-3);
   // One profile scored on both backends: WebGPU and WASM agree.
   const onWasm = await scoreImage(page, TEST_DEFECT());
@@ -226,6 +228,8 @@ test('Benchmark view: a run in the table and the chart, JSON to download; screen
 
   await selectProfile(page, 'bottle-wasm');
   await scoreImage(page, TEST_DEFECT());
+  const dismiss = page.getByTestId('alerts').getByRole('button', { name: 'Dismiss' });
+  while ((await dismiss.count()) > 0) await dismiss.first().click();
   mkdirSync('docs/screenshots', { recursive: true });
   await page.screenshot({ path: 'docs/screenshots/app-1280x800.png' });
   await page.setViewportSize({ width: 768, height: 1024 });

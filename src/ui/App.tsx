@@ -3,6 +3,7 @@ import { refreshProfiles, startEngine } from '../state/actions';
 import { installDebugHooks } from '../state/services';
 import { BenchPanel } from './bench/BenchPanel';
 import { ProfilesPanel } from './profiles/ProfilesPanel';
+import { ScoreImage } from './profiles/ScoreImage';
 import { Alerts } from './shell/Alerts';
 import { Header } from './shell/Header';
 import './app.css';
@@ -19,7 +20,10 @@ export function App() {
       <Alerts />
       <main className="layout">
         <ProfilesPanel />
-        <BenchPanel />
+        <div className="panel">
+          <ScoreImage />
+          <BenchPanel />
+        </div>
       </main>
     </div>
   );

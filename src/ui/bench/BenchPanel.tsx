@@ -34,7 +34,7 @@ export function BenchPanel() {
   const reports = bench.reports;
   const chartData = [...STAGES.map((stage) => ({ stage, ...Object.fromEntries(reports.map((r, i) => [runLabel(r, i), r.ms_per_image[stage]])) }))];
   return (
-    <section className="card panel" aria-labelledby="bench-title" data-testid="bench-panel">
+    <section className="card" aria-labelledby="bench-title" data-testid="bench-panel">
       <h2 id="bench-title">Benchmark</h2>
       <p className="small muted">Per-stage timings of the PatchCore pipeline on the backend in the header (same program as `npm run cli -- bench`). Switch the backend and run again to compare.</p>
       <FileDrop label="Benchmark images" hint="A few normal images (5-20)." accept="image/*" multiple disabled={bench.running} onFiles={setFiles} testId="bench-files">

@@ -1,13 +1,12 @@
 import { CreateProfile } from './CreateProfile';
 import { ProfileList } from './ProfileList';
-import { ScoreImage } from './ScoreImage';
 
+/** Build profiles from normal images and manage the saved ones. */
 export function ProfilesPanel() {
   return (
     <div className="panel" data-testid="profiles-panel">
       <CreateProfile />
       <ProfileList />
-      <ScoreImage />
     </div>
   );
 }

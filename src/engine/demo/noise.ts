@@ -1,17 +1,11 @@
 // Small deterministic noise helpers for the demo part renderer: integer hashing, a seeded PRNG and
 // value noise (1D and 2D, optionally periodic). Pure arithmetic on 32-bit integers and doubles, so the
 // same seed gives the same numbers in the browser worker and in Node.
+import { mulberry32 as mulberry32State } from '../patchcore/random';
 
-/** Mulberry32: a small seeded PRNG giving floats in [0, 1). */
+/** The demo's seeded PRNG (mulberry32, shared with the engine, with the demo's own seed mixing). */
 export function mulberry32(seed: number): () => number {
-  let a = (seed >>> 0) ^ 0x6d2b79f5;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32State((seed >>> 0) ^ 0x6d2b79f5);
 }
 
 /** A well-mixed 32-bit unsigned hash of up to three integers. */

@@ -1,6 +1,6 @@
-/** Small seeded PRNG (mulberry32): the same seed gives the same numbers in every host. */
-export function seededRandom(seed: number): () => number {
-  let a = (seed >>> 0) ^ 0x9e3779b9;
+/** The mulberry32 PRNG from a raw 32-bit state: floats in [0, 1), the same in every host. */
+export function mulberry32(state: number): () => number {
+  let a = state >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
@@ -8,6 +8,11 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Small seeded PRNG (mulberry32): the same seed gives the same numbers in every host. */
+export function seededRandom(seed: number): () => number {
+  return mulberry32((seed >>> 0) ^ 0x9e3779b9);
 }
 
 /** k distinct indices from [0, n), in drawing order (partial Fisher-Yates). */

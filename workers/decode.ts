@@ -5,7 +5,7 @@
  */
 import type { RgbImage } from '../src/engine/image/types';
 import { checkMegapixels, imageSize, sniffImageKind } from '../src/engine/image/header';
-import type { FileBytes } from './protocol';
+import type { FileBytes, FrameInput } from './protocol';
 
 export async function decodeImageBytes(file: FileBytes): Promise<RgbImage> {
   const bytes = new Uint8Array(file.bytes);
@@ -42,4 +42,35 @@ export async function decodeImageBytes(file: FileBytes): Promise<RgbImage> {
   } finally {
     bitmap.close();
   }
+}
+
+/** A frame for 'score-frame' as RGB: an ImageBitmap (closed here) drawn on an OffscreenCanvas, or raw RGBA. */
+export function decodeFrame(frame: FrameInput): RgbImage {
+  let width: number, height: number, rgba: Uint8ClampedArray | Uint8Array;
+  if (frame.kind === 'bitmap') {
+    const bitmap = frame.bitmap;
+    try {
+      ({ width, height } = bitmap);
+      if (!width || !height) throw new Error('the frame is empty (0 x 0)');
+      const canvas = new OffscreenCanvas(width, height);
+      const ctx = canvas.getContext('2d', { willReadFrequently: true });
+      if (!ctx) throw new Error('no 2D canvas context in this worker');
+      ctx.drawImage(bitmap, 0, 0);
+      rgba = ctx.getImageData(0, 0, width, height).data;
+    } finally {
+      bitmap.close();
+    }
+  } else {
+    ({ width, height } = frame);
+    rgba = new Uint8Array(frame.data);
+    if (rgba.length !== width * height * 4) throw new Error(`the frame has ${rgba.length} bytes, expected ${width} x ${height} x 4`);
+  }
+  checkMegapixels('frame', width, height);
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0, j = 0; i < data.length; i += 3, j += 4) {
+    data[i] = rgba[j];
+    data[i + 1] = rgba[j + 1];
+    data[i + 2] = rgba[j + 2];
+  }
+  return { width, height, data };
 }

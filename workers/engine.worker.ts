@@ -13,6 +13,7 @@ import { runBenchmark } from '../src/engine/bench';
 import type { ImageSource } from '../src/engine/patchcore/memory-bank';
 import { buildMemoryBank } from '../src/engine/patchcore/memory-bank';
 import { PatchCoreScorer } from '../src/engine/patchcore/scorer';
+import { prepareImage } from '../src/engine/image/prepare';
 import { splitHoldout } from '../src/engine/profile/holdout';
 import type { ProfileMeta } from '../src/engine/profile/profile';
 import { checkProfileFileSize, createProfile, ProfileError, readProfile, serializeProfile } from '../src/engine/profile/profile';
@@ -35,17 +36,21 @@ import {
   wasmDetails,
 } from './backends';
 import { bankToFloat32, float32ToBank, roundTo } from './bank';
-import { decodeImageBytes } from './decode';
+import { decodeFrame, decodeImageBytes } from './decode';
+import { demoDataset } from '../src/engine/demo/dataset';
+import type { RgbImage } from '../src/engine/image/types';
 import type {
   BackendChoice,
   BackendInfo,
   BackendName,
   BenchReport,
+  BuildOptions,
   BuildResult,
   Calibration,
   EngineEvent,
   EngineRequest,
   FileBytes,
+  FrameScore,
   RequestMap,
   ResultMap,
   ScoreResult,
@@ -290,15 +295,25 @@ function rememberProfile(key: string, meta: ProfileMeta, bank: Float32Array): vo
 
 // ---------------------------------------------------------------- handlers
 
+/** A training image by name, decoded or rendered on demand. */
+interface NamedImage {
+  name: string;
+  load(): Promise<RgbImage>;
+}
+
 async function build(req: RequestMap['build'], signal: AbortSignal, onProgress: (p: Progress) => void): Promise<BuildResult> {
-  const { options } = req;
   const files = [...req.files].sort(byName);
   if (files.length === 0) throw new Error('no images: add some normal (defect-free) images first');
-  const { fit, holdout } = splitHoldout(files, options.holdout);
+  return buildFrom(req.options, files.map((f) => ({ name: f.name, load: () => decodeImageBytes(f) })), signal, onProgress);
+}
+
+async function buildFrom(options: BuildOptions, images: NamedImage[], signal: AbortSignal, onProgress: (p: Progress) => void): Promise<BuildResult> {
+  const { fit, holdout } = splitHoldout(images, options.holdout);
   return onBackend(signal, async (s) => {
     const t0 = performance.now();
     const model = requireBackbone();
-    const bank = await buildMemoryBank(model, imageSource(fit), { coresetRatio: options.coresetRatio, seed: options.seed, onProgress, signal: s });
+    const source: ImageSource = { count: fit.length, name: (i) => fit[i].name, load: (i) => fit[i].load() };
+    const bank = await buildMemoryBank(model, source, { coresetRatio: options.coresetRatio, seed: options.seed, onProgress, signal: s });
     const values = roundTo(bank.data, options.dtype);
     const t1 = performance.now();
     const scorer = new PatchCoreScorer(model, values, bank.dim);
@@ -310,7 +325,7 @@ async function build(req: RequestMap['build'], signal: AbortSignal, onProgress: 
       for (const [i, file] of holdout.entries()) {
         throwIfAborted(s);
         try {
-          calibrationScores.push((await scorer.score(await decodeImageBytes(file))).score);
+          calibrationScores.push((await scorer.score(await file.load())).score);
         } catch (e) {
           if (isAbortError(e)) throw e;
           skipped.push({ name: file.name, reason: (e as Error).message });
@@ -351,9 +366,64 @@ async function score(req: RequestMap['score'], signal: AbortSignal): Promise<Sco
   const image = await decodeImageBytes(req.file);
   return onBackend(signal, async () => {
     const t0 = performance.now();
-    const r = await scorerFor(p).score(image);
-    return { name: req.file.name, score: r.score, patches: r.patches, grid: r.grid, backend: info!.name, ms: performance.now() - t0 };
+    const scorer = scorerFor(p);
+    const r = await scorer.score(image);
+    const { resize, inputSize } = scorer.backbone.spec;
+    const preview = prepareImage(image, resize, inputSize).data;
+    const map = r.map.byteOffset === 0 && r.map.byteLength === r.map.buffer.byteLength ? r.map : r.map.slice();
+    return {
+      name: req.file.name,
+      score: r.score,
+      patches: r.patches,
+      grid: r.grid,
+      map,
+      size: r.size,
+      preview,
+      width: image.width,
+      height: image.height,
+      backend: info!.name,
+      ms: performance.now() - t0,
+    };
   });
+}
+
+async function scoreFrame(req: RequestMap['score-frame'], signal: AbortSignal): Promise<FrameScore> {
+  const p = profiles.get(req.key);
+  if (!p) {
+    if (req.frame.kind === 'bitmap') req.frame.bitmap.close();
+    throw Object.assign(new Error(`profile ${req.key} is not loaded in the engine`), { code: 'not-loaded' });
+  }
+  const image = decodeFrame(req.frame);
+  return onBackend(signal, async () => {
+    const t0 = performance.now();
+    const r = await scorerFor(p).score(image);
+    return { score: r.score, map: r.map, size: r.size, grid: r.grid, width: image.width, height: image.height, backend: info!.name, ms: performance.now() - t0 };
+  });
+}
+
+/** The demo profile: good flanges rendered here, every 10th held out for the threshold. */
+function demoBuild(req: RequestMap['demo-build'], signal: AbortSignal, onProgress: (p: Progress) => void): Promise<BuildResult> {
+  const { options } = req;
+  const { train } = demoDataset({ trainCount: options.trainCount, testGood: 0, testPerDefect: 0, size: options.size, seed: options.seed });
+  const images = train.map((d) => ({ name: d.name, load: async () => d.render().image }));
+  return buildFrom({ name: options.name, coresetRatio: options.coresetRatio, seed: 0, holdout: 0.1, dtype: 'float32' }, images, signal, onProgress);
+}
+
+function demoRender(req: RequestMap['demo-render']): ResultMap['demo-render'] {
+  const { test } = demoDataset({ trainCount: 0, testGood: req.testGood, testPerDefect: req.perDefect, size: req.size, seed: req.seed });
+  return {
+    images: test.map((d) => {
+      const { image } = d.render();
+      const rgba = new Uint8ClampedArray(image.width * image.height * 4);
+      for (let i = 0, j = 0; j < rgba.length; i += 3, j += 4) {
+        rgba[j] = image.data[i];
+        rgba[j + 1] = image.data[i + 1];
+        rgba[j + 2] = image.data[i + 2];
+        rgba[j + 3] = 255;
+      }
+      return { name: d.name, defect: d.defect, label: d.label, width: image.width, height: image.height, rgba: rgba.buffer };
+    }),
+  };
 }
 
 async function bench(req: RequestMap['bench'], signal: AbortSignal, onProgress: (p: Progress) => void): Promise<BenchReport> {
@@ -400,6 +470,10 @@ async function handle(req: EngineRequest, signal: AbortSignal, onProgress: (p: P
       return { key: req.key };
     case 'score':
       return score(req, signal);
+    case 'score-frame':
+      return scoreFrame(req, signal);
+    case 'demo-build':
+      return demoBuild(req, signal, onProgress);
     case 'bench':
       return bench(req, signal, onProgress);
     default:
@@ -438,6 +512,9 @@ scope.onmessage = (ev: MessageEvent<EngineRequest>) => {
       return;
     case 'import':
       answer(() => importProfile(req));
+      return;
+    case 'demo-render':
+      answer(() => demoRender(req));
       return;
   }
   const controller = new AbortController();

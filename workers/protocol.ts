@@ -90,6 +90,14 @@ export interface ScoreResult {
   /** Patch scores on the grid x grid lattice. */
   patches: Float32Array;
   grid: number;
+  /** Anomaly map at the model's input size (size x size, row-major), computed in the worker. */
+  map: Float32Array;
+  size: number;
+  /** What the model saw (resized and centre-cropped, size x size), RGB interleaved: the map lies on it exactly. */
+  preview: Uint8Array;
+  /** The file's own pixel size. */
+  width: number;
+  height: number;
   backend: BackendName;
   ms: number;
 }
@@ -102,6 +110,44 @@ export interface BenchReport extends BenchResult {
   adapter?: string;
   /** Bytes held by tfjs tensors when the run ended. */
   tensor_mb: number;
+}
+
+/** A camera frame (or any picture) to score: an ImageBitmap (transferred) or raw RGBA pixels. */
+export type FrameInput =
+  | { kind: 'bitmap'; bitmap: ImageBitmap }
+  | { kind: 'rgba'; width: number; height: number; data: ArrayBuffer };
+
+/** 'score-frame' result: the score and the blurred anomaly map (size x size over the model's centre crop). */
+export interface FrameScore {
+  score: number;
+  map: Float32Array;
+  size: number;
+  grid: number;
+  /** The frame's own size, for placing the map (see src/ui/live/overlay.ts). */
+  width: number;
+  height: number;
+  backend: BackendName;
+  ms: number;
+}
+
+/** 'demo-build': a profile from the generated demo flanges (src/engine/demo), built in the worker. */
+export interface DemoBuildOptions {
+  name: string;
+  trainCount: number;
+  coresetRatio: number;
+  /** Image size in pixels (square). */
+  size: number;
+  seed: number;
+}
+
+/** A rendered demo test image. */
+export interface DemoImageData {
+  name: string;
+  defect: string;
+  label: 0 | 1;
+  width: number;
+  height: number;
+  rgba: ArrayBuffer;
 }
 
 export interface ImportResult {
@@ -122,6 +168,11 @@ export interface RequestMap {
   export: { meta: ProfileMeta; bank: StoredBank };
   /** A profile file -> validated profile, or an error naming the problem. */
   import: { file: FileBytes };
+  /** Scores one frame against a loaded profile; the live view keeps at most one in flight. */
+  'score-frame': { key: string; frame: FrameInput };
+  'demo-build': { options: DemoBuildOptions };
+  /** Renders demo test images (good first, then `perDefect` of each defect type). */
+  'demo-render': { testGood: number; perDefect: number; size: number; seed: number };
   /** Aborts request `target`. */
   cancel: { target: number };
   /** Testing aid: destroys the WebGPU device as a driver reset would. */
@@ -138,6 +189,9 @@ export interface ResultMap {
   bench: BenchReport;
   export: { bytes: ArrayBuffer; fileName: string };
   import: ImportResult;
+  'score-frame': FrameScore;
+  'demo-build': BuildResult;
+  'demo-render': { images: DemoImageData[] };
   cancel: { cancelled: boolean };
   'debug-lose-device': { lost: boolean };
 }

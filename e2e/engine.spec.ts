@@ -210,6 +210,19 @@ test('Import: truncated, oversized, wrong-version and NaN files are refused with
   rmSync(huge);
 });
 
+test('Cancel: a build stops when cancelled and saves nothing', async () => {
+  await chooseBackend(page, 'wasm');
+  const before = await profileNames(page);
+  await page.getByTestId('build-files').setInputFiles(trainImages(10));
+  await page.getByTestId('profiles-panel').getByLabel('Profile name').fill('cancelled build');
+  await page.getByTestId('build-button').click();
+  await expect(page.getByTestId('build-progress')).toBeVisible();
+  await page.getByTestId('build-cancel').click();
+  await expect(page.getByTestId('alerts')).toContainText('Building the profile: cancelled.');
+  await expect(page.getByTestId('build-progress')).toBeHidden();
+  expect(await profileNames(page)).toEqual(before);
+});
+
 // The figures for the README come from scripts/bench-browser.mjs (a program, not a timed test);
 // this checks the view itself, on WASM with a few images.
 test('Benchmark view: a run in the table and the chart, JSON to download; screenshots', async () => {

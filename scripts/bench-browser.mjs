@@ -28,8 +28,14 @@ const files = readdirSync(dir).filter((f) => /\.(png|jpe?g|bmp)$/i.test(f)).sort
 if (files.length === 0) throw new Error(`no images in ${dir}`);
 
 const url = `http://127.0.0.1:${values.port}/`;
-const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', values.port, '--strictPort'], { stdio: ['ignore', 'pipe', 'inherit'] });
-const stop = () => server.kill();
+const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', values.port, '--strictPort'], { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+const stop = () => {
+  try {
+    process.kill(-server.pid);
+  } catch {
+    // already gone
+  }
+};
 process.on('exit', stop);
 for (let i = 0; ; i++) {
   try {
@@ -52,7 +58,14 @@ try {
     console.error(`${backend}: ${await page.getByTestId('backend-reason').textContent()}`);
     await page.getByTestId('bench-files').setInputFiles(files);
     await page.getByTestId('bench-run').click();
-    await page.locator(`[data-testid="bench-row"][data-backend="${backend}"]`).waitFor({ timeout: 1_800_000 });
+    const row = page.locator(`[data-testid="bench-row"][data-backend="${backend}"]`);
+    const failure = page.getByTestId('alert-error');
+    const timeout = Number(process.env.BENCH_TIMEOUT_MS ?? 1_800_000);
+    await row.or(failure).first().waitFor({ timeout }).catch(async (e) => {
+      await page.screenshot({ path: 'bench-browser-timeout.png', fullPage: true });
+      throw e;
+    });
+    if (await failure.count()) throw new Error(`the benchmark failed: ${await failure.first().textContent()}`);
   }
   const download = page.waitForEvent('download');
   await page.getByTestId('bench-download').click();

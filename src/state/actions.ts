@@ -94,7 +94,7 @@ export function selectProfile(id: string): void {
   set({ selectedId: id, scoring: { ...get().scoring, result: null } });
 }
 
-async function ensureLoaded(id: string, force = false): Promise<string> {
+export async function ensureLoaded(id: string, force = false): Promise<string> {
   const { record, bank } = await profileStore().load(id);
   const key = `${record.bankKey}|${record.meta.updatedAt}`;
   if (force || loaded.get(id) !== key) {

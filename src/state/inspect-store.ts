@@ -1,0 +1,69 @@
+/**
+ * Inspection results (zustand, separate from the app store): one item per dropped file with its raw
+ * score, anomaly map and preview from the worker, or the reason it could not be inspected. Verdicts
+ * are not stored: they are derived from the raw score and the threshold in use, so moving the
+ * threshold slider never re-scores.
+ */
+import { create } from 'zustand';
+import type { ColourMapName } from '../ui/inspect/colormap';
+import type { Label } from '../ui/inspect/results';
+
+export type ItemStatus = 'queued' | 'scoring' | 'done' | 'error';
+
+export interface InspectItem {
+  id: number;
+  /** Relative path when it came from a folder, else the file name; used in every message and export. */
+  name: string;
+  bytes: number;
+  label: Label | null;
+  status: ItemStatus;
+  error?: string;
+  score?: number;
+  /** Anomaly map, mapSize x mapSize. */
+  map?: Float32Array;
+  mapSize?: number;
+  /** RGB preview of what the model saw, mapSize x mapSize. */
+  preview?: Uint8Array;
+  width?: number;
+  height?: number;
+  ms?: number;
+  backend?: string;
+}
+
+export type VerdictFilter = 'all' | 'pass' | 'fail' | 'error';
+
+export interface OverlaySettings {
+  show: boolean;
+  opacity: number;
+  colourMap: ColourMapName;
+  contour: boolean;
+}
+
+export interface InspectState {
+  items: InspectItem[];
+  /** The profile the items were scored with. */
+  profileId: string | null;
+  running: boolean;
+  startedAt: number | null;
+  /** Threshold being tried on the slider; null means the profile's own. */
+  draftThreshold: number | null;
+  filter: VerdictFilter;
+  /** Item id shown in the detail view. */
+  detailId: number | null;
+  overlay: OverlaySettings;
+}
+
+export const useInspectStore = create<InspectState>()(() => ({
+  items: [],
+  profileId: null,
+  running: false,
+  startedAt: null,
+  draftThreshold: null,
+  filter: 'all',
+  detailId: null,
+  overlay: { show: true, opacity: 0.55, colourMap: 'turbo', contour: true },
+}));
+
+export function patchItem(id: number, patch: Partial<InspectItem>): void {
+  useInspectStore.setState((s) => ({ items: s.items.map((it) => (it.id === id ? { ...it, ...patch } : it)) }));
+}

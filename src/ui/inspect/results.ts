@@ -1,0 +1,105 @@
+/**
+ * Pure helpers of the inspection results: verdicts derived from stored raw scores and a threshold
+ * (moving the threshold never re-scores), labels from folder names, CSV and JSON exports.
+ */
+import { normalizeScore, verdictFor } from '../../engine/profile/threshold';
+import type { Verdict } from '../../engine/profile/threshold';
+
+export type Label = 'good' | 'defective';
+
+/** One inspected file as the exports and the grid need it. */
+export interface ResultRow {
+  name: string;
+  /** Raw score, or null when the file could not be inspected (then `error` says why). */
+  score: number | null;
+  error?: string;
+  label?: Label | null;
+}
+
+export interface Derived {
+  verdict: Verdict | 'error' | null;
+  normalized: number | null;
+}
+
+/** Verdict and normalised score (0.5 at the threshold) of a raw score under a threshold. */
+export function derive(score: number | null, threshold: number | null, calibration: readonly number[]): Derived {
+  if (score === null) return { verdict: 'error', normalized: null };
+  if (threshold === null) return { verdict: null, normalized: null };
+  return { verdict: verdictFor(score, threshold), normalized: normalizeScore(score, threshold, calibration) };
+}
+
+/**
+ * A label from the image's folder, MVTec style: `.../good/x.png` is good; `.../<defect>/x.png` is
+ * defective when the batch also holds a `good` folder next to it (or the folder sits under `test/`).
+ */
+export function labelFromPath(path: string, batchDirs?: ReadonlySet<string>): Label | null {
+  const parts = path.split('/').filter(Boolean);
+  if (parts.length < 2) return null;
+  const dir = parts[parts.length - 2].toLowerCase();
+  if (dir === 'good' || dir === 'ok' || dir === 'normal') return 'good';
+  const parent = parts.slice(0, -2).join('/');
+  if (parts.length >= 3 && parts[parts.length - 3].toLowerCase() === 'test') return 'defective';
+  if (batchDirs && (batchDirs.has(`${parent}${parent ? '/' : ''}good`) || batchDirs.has(`${parent}${parent ? '/' : ''}ok`))) return 'defective';
+  return null;
+}
+
+/** The folders (full relative paths) that hold files of a batch. */
+export function dirsOf(paths: readonly string[]): Set<string> {
+  return new Set(paths.map((p) => p.split('/').slice(0, -1).join('/')).filter(Boolean));
+}
+
+function csvCell(v: string | number | null | undefined): string {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'number' ? String(v) : v;
+  // Quote when needed; a leading = + - @ would be a formula in a spreadsheet: prefix it with '.
+  const safe = /^[=+\-@\t\r]/.test(s) && typeof v !== 'number' ? `'${s}` : s;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+export const CSV_COLUMNS = ['name', 'verdict', 'normalized_score', 'raw_score', 'threshold', 'profile', 'label', 'error'] as const;
+
+/** One CSV row per image (RFC 4180, CRLF line ends), in the order given. */
+export function buildCsv(rows: readonly ResultRow[], threshold: number | null, profile: string, calibration: readonly number[] = []): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const r of rows) {
+    const d = derive(r.score, threshold, calibration);
+    lines.push(
+      [r.name, d.verdict ?? '', d.normalized === null ? '' : d.normalized.toFixed(6), r.score, threshold, profile, r.label ?? '', r.error ?? '']
+        .map(csvCell)
+        .join(','),
+    );
+  }
+  return lines.join('\r\n') + '\r\n';
+}
+
+/** The same rows as JSON, with the profile and threshold they were judged by. */
+export function buildJson(rows: readonly ResultRow[], threshold: number | null, profile: { id: string; name: string }, calibration: readonly number[] = [], at = new Date()): string {
+  return (
+    JSON.stringify(
+      {
+        exportedAt: at.toISOString(),
+        profile,
+        threshold,
+        images: rows.map((r) => {
+          const d = derive(r.score, threshold, calibration);
+          return { name: r.name, verdict: d.verdict, normalizedScore: d.normalized, rawScore: r.score, label: r.label ?? null, ...(r.error ? { error: r.error } : {}) };
+        }),
+      },
+      null,
+      2,
+    ) + '\n'
+  );
+}
+
+/** Histogram bins over [lo, hi] of two score series (batch and calibration). */
+export function histogram(batch: readonly number[], calibration: readonly number[], bins: number, lo: number, hi: number): { x: number; x0: number; x1: number; batch: number; calibration: number }[] {
+  const w = (hi - lo) / bins || 1;
+  const out = Array.from({ length: bins }, (_, i) => ({ x: lo + (i + 0.5) * w, x0: lo + i * w, x1: lo + (i + 1) * w, batch: 0, calibration: 0 }));
+  const put = (v: number, key: 'batch' | 'calibration') => {
+    const i = Math.min(bins - 1, Math.max(0, Math.floor((v - lo) / w)));
+    out[i][key]++;
+  };
+  batch.forEach((v) => put(v, 'batch'));
+  calibration.forEach((v) => put(v, 'calibration'));
+  return out;
+}

@@ -6,11 +6,16 @@ import { ProfilesPanel } from './profiles/ProfilesPanel';
 import { InspectPanel } from './inspect/InspectPanel';
 import { ScoreImage } from './profiles/ScoreImage';
 import { Alerts } from './shell/Alerts';
+import { DemoView } from './demo/DemoView';
+import { LiveView } from './live/LiveView';
 import { Header } from './shell/Header';
+import { Nav } from './shell/Nav';
+import { useRoute } from './shell/route';
 import { ThresholdPanel } from './threshold/ThresholdPanel';
 import './app.css';
 
 export function App() {
+  const route = useRoute();
   useEffect(() => {
     installDebugHooks();
     void startEngine();
@@ -20,6 +25,11 @@ export function App() {
     <div className="app">
       <Header />
       <Alerts />
+      <Nav route={route} />
+      {route === 'live' && <LiveView />}
+      {route === 'demo' && <DemoView />}
+      {route === 'home' && (
+        <>
       <main className="layout">
         <ProfilesPanel />
         <div className="panel">
@@ -31,6 +41,8 @@ export function App() {
         <InspectPanel />
         <ThresholdPanel />
       </div>
+        </>
+      )}
     </div>
   );
 }

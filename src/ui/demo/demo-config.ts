@@ -1,0 +1,13 @@
+/**
+ * The shareable demo: `/#/demo` (or `/?demo=1`) builds a profile from generated flanges and inspects
+ * a few test parts with no interaction. The profile is saved under a reserved id, so a second visit
+ * reuses it at once (a saved demo profile built with other counts is rebuilt).
+ *
+ * Counts were measured on the 2-core development machine, WASM (see README): 24 training parts keep the
+ * first heatmap well under a minute on a first visit.
+ */
+export const DEMO_PROFILE_ID = 'demo-flanges';
+export const DEMO_PROFILE_NAME = 'Demo: machined flanges';
+export const DEMO_SETTINGS = { trainCount: 24, coresetRatio: 0.1, size: 256, seed: 0 };
+/** Test parts shown: good ones, then this many of each defect type. */
+export const DEMO_TEST = { testGood: 2, perDefect: 1 };

@@ -1,0 +1,316 @@
+import { useEffect, useRef, useState } from 'react';
+import type { ProfileMeta } from '../../engine/profile/profile';
+import { normalizeScore, verdictFor } from '../../engine/profile/threshold';
+import type { Verdict } from '../../engine/profile/threshold';
+import { ensureLoaded, selectProfile } from '../../state/actions';
+import { useAppStore } from '../../state/app-store';
+import { engine } from '../../state/services';
+import { EngineError } from '../../worker-bridge';
+import type { FrameScore } from '../../../workers/protocol';
+import { goTo } from '../shell/route';
+import { cameraError, listCameras, openCamera, stopStream } from './camera';
+import type { CameraDevice } from './camera';
+import { FpsMeter } from './fps-meter';
+import { FrameScheduler } from './frame-scheduler';
+import { mapRect, paintHeatmap } from './overlay';
+import './live.css';
+
+/** Frames go to the model at 256 x 256: it resizes to that size anyway (aspect ignored), and it keeps transfers small. */
+const FRAME_SIZE = 256;
+
+interface LiveResult {
+  score: number;
+  normalized: number | null;
+  verdict: Verdict | null;
+  ms: number;
+}
+
+interface LiveStats {
+  fps: number;
+  latency: number | null;
+  frames: number;
+  dropped: number;
+}
+
+function judge(meta: ProfileMeta, score: number): Pick<LiveResult, 'normalized' | 'verdict'> {
+  const t = meta.threshold.value;
+  return t === null ? { normalized: null, verdict: null } : { normalized: normalizeScore(score, t, meta.calibrationScores), verdict: verdictFor(score, t) };
+}
+
+/** Draws the latest map over the video; the canvas has the video's own pixel size. */
+function drawOverlay(canvas: HTMLCanvasElement, video: HTMLVideoElement, r: FrameScore, meta: ProfileMeta): void {
+  const w = video.videoWidth || 640;
+  const h = video.videoHeight || 480;
+  if (canvas.width !== w || canvas.height !== h) {
+    canvas.width = w;
+    canvas.height = h;
+  }
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return;
+  ctx.clearRect(0, 0, w, h);
+  let scale = meta.threshold.value;
+  if (scale === null) scale = r.map.reduce((a, b) => Math.max(a, b), 0) / 2 || 1;
+  paintHeatmap(ctx, r.map, r.size, mapRect(0, 0, w, h), scale);
+}
+
+function downloadSnapshot(video: HTMLVideoElement, overlay: HTMLCanvasElement, result: LiveResult | null): void {
+  const w = video.videoWidth || overlay.width;
+  const h = video.videoHeight || overlay.height;
+  const c = document.createElement('canvas');
+  c.width = w;
+  c.height = h;
+  const ctx = c.getContext('2d')!;
+  ctx.drawImage(video, 0, 0, w, h);
+  ctx.drawImage(overlay, 0, 0, w, h);
+  if (result) {
+    const text = `${result.verdict === 'fail' ? 'FAIL' : result.verdict === 'pass' ? 'PASS' : 'SCORE'} ${result.normalized !== null ? result.normalized.toFixed(2) : result.score.toFixed(3)}`;
+    const band = Math.round(h * 0.12);
+    ctx.fillStyle = result.verdict === 'fail' ? 'rgba(185,28,28,0.9)' : result.verdict === 'pass' ? 'rgba(21,128,61,0.9)' : 'rgba(40,40,40,0.9)';
+    ctx.fillRect(0, 0, w, band);
+    ctx.fillStyle = '#fff';
+    ctx.font = `bold ${Math.round(band * 0.6)}px system-ui, sans-serif`;
+    ctx.textBaseline = 'middle';
+    ctx.fillText(text, band * 0.3, band / 2);
+    ctx.font = `${Math.round(band * 0.25)}px system-ui, sans-serif`;
+    ctx.textAlign = 'right';
+    ctx.fillText(new Date().toLocaleString(), w - band * 0.3, band / 2);
+  }
+  c.toBlob((blob) => {
+    if (!blob) return;
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `inspection-${new Date().toISOString().replace(/[:.]/g, '-')}.png`;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }, 'image/png');
+}
+
+/** True while the tab is visible. */
+function usePageVisible(): boolean {
+  const [visible, setVisible] = useState(() => !document.hidden);
+  useEffect(() => {
+    const on = () => setVisible(!document.hidden);
+    document.addEventListener('visibilitychange', on);
+    return () => document.removeEventListener('visibilitychange', on);
+  }, []);
+  return visible;
+}
+
+/**
+ * Live inspection: the camera's frames scored as fast as the backend allows, one in flight at a
+ * time (frames that arrive meanwhile are not grabbed), the heatmap over the video, a verdict banner
+ * readable from a distance, FPS and latency, freeze and snapshot. The camera stops when the view is
+ * left or the tab is hidden, and starts again when the tab comes back.
+ */
+export function LiveView() {
+  const profiles = useAppStore((s) => s.profiles);
+  const selectedId = useAppStore((s) => s.selectedId);
+  const ready = useAppStore((s) => s.engineStatus === 'ready');
+  const profile = profiles.find((p) => p.id === selectedId) ?? null;
+  const visible = usePageVisible();
+  const [cameraId, setCameraId] = useState<string | null>(null);
+  const [cameras, setCameras] = useState<CameraDevice[]>([]);
+  const [camera, setCamera] = useState<'off' | 'on' | 'error'>('off');
+  const [camProblem, setCamProblem] = useState<string | null>(null);
+  const [frozen, setFrozen] = useState(false);
+  const [result, setResult] = useState<LiveResult | null>(null);
+  const [stats, setStats] = useState<LiveStats>({ fps: 0, latency: null, frames: 0, dropped: 0 });
+  const [scoreProblem, setScoreProblem] = useState<string | null>(null);
+  const videoRef = useRef<HTMLVideoElement>(null);
+  const overlayRef = useRef<HTMLCanvasElement>(null);
+  const resultRef = useRef<LiveResult | null>(null);
+
+  // The camera: on while the view is shown and the tab visible.
+  useEffect(() => {
+    if (!visible) return;
+    let stream: MediaStream | null = null;
+    let cancelled = false;
+    const video = videoRef.current!;
+    openCamera(cameraId)
+      .then(async (s) => {
+        if (cancelled) return stopStream(s);
+        stream = s;
+        video.srcObject = s;
+        await video.play().catch(() => undefined);
+        setCamera('on');
+        setCamProblem(null);
+        setCameras(await listCameras().catch(() => []));
+      })
+      .catch((e) => {
+        if (cancelled) return;
+        setCamera('error');
+        setCamProblem(cameraError(e));
+      });
+    return () => {
+      cancelled = true;
+      stopStream(stream);
+      video.srcObject = null;
+      setCamera('off');
+      setFrozen(false);
+    };
+  }, [cameraId, visible]);
+
+  // The scoring loop: one frame in flight, the newest frame when the engine is free.
+  const profileKey = profile ? `${profile.id}|${profile.updatedAt}` : null;
+  useEffect(() => {
+    if (!profile || !ready || camera !== 'on' || frozen) return;
+    const meta = profile;
+    const meter = new FpsMeter(3000);
+    let key: string | null = null;
+    let raf = 0;
+    const scheduler = new FrameScheduler<number, FrameScore>(
+      async () => {
+        const video = videoRef.current!;
+        key ??= await ensureLoaded(meta.id);
+        const bitmap = await createImageBitmap(video, { resizeWidth: FRAME_SIZE, resizeHeight: FRAME_SIZE, resizeQuality: 'medium' });
+        try {
+          return await engine().request('score-frame', { key, frame: { kind: 'bitmap', bitmap } }, { transfer: [bitmap] });
+        } catch (e) {
+          if (e instanceof EngineError && e.code === 'not-loaded') key = await ensureLoaded(meta.id, true);
+          throw e;
+        }
+      },
+      (r, t0) => {
+        const now = performance.now();
+        meter.tick(now, now - t0);
+        const next = { score: r.score, ms: r.ms, ...judge(meta, r.score) };
+        resultRef.current = next;
+        setResult(next);
+        setScoreProblem(null);
+        if (overlayRef.current && videoRef.current) drawOverlay(overlayRef.current, videoRef.current, r, meta);
+        setStats({ fps: meter.fps(now), latency: meter.latency(now), frames: scheduler.stats.completed, dropped: scheduler.stats.dropped });
+      },
+      (e) => {
+        if (!(e instanceof EngineError && e.code === 'not-loaded')) setScoreProblem((e as Error).message ?? String(e));
+      },
+    );
+    const loop = () => {
+      raf = requestAnimationFrame(loop);
+      const video = videoRef.current;
+      if (!video || video.readyState < 2 || !video.videoWidth) return;
+      // Skip the grab itself while busy: the frame is simply not taken (counted as dropped).
+      if (scheduler.idle) scheduler.offer(performance.now());
+      else scheduler.stats.dropped++;
+    };
+    raf = requestAnimationFrame(loop);
+    const tick = setInterval(() => {
+      const now = performance.now();
+      setStats({ fps: meter.fps(now), latency: meter.latency(now), frames: scheduler.stats.completed, dropped: scheduler.stats.dropped });
+    }, 500);
+    return () => {
+      scheduler.stop();
+      cancelAnimationFrame(raf);
+      clearInterval(tick);
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- profileKey stands for the profile's revision
+  }, [profileKey, ready, camera, frozen]);
+
+  const toggleFreeze = () => {
+    const video = videoRef.current;
+    if (!video) return;
+    if (frozen) void video.play();
+    else video.pause();
+    setFrozen(!frozen);
+  };
+
+  const verdictClass = result?.verdict ?? 'none';
+  return (
+    <section className="live" data-testid="live-view" aria-labelledby="live-title">
+      <div className="live-controls card">
+        <h2 id="live-title">Live camera</h2>
+        <label>
+          Profile
+          <select value={profile?.id ?? ''} onChange={(e) => selectProfile(e.target.value)} data-testid="live-profile" disabled={profiles.length === 0}>
+            {profiles.length === 0 && <option value="">No profiles yet</option>}
+            {profiles.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Camera
+          <select value={cameraId ?? ''} onChange={(e) => setCameraId(e.target.value || null)} data-testid="live-camera">
+            <option value="">Rear camera (default)</option>
+            {cameras.map((c) => (
+              <option key={c.deviceId} value={c.deviceId}>
+                {c.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div className="actions">
+          <button type="button" onClick={toggleFreeze} disabled={camera !== 'on'} data-testid="live-freeze" aria-pressed={frozen}>
+            {frozen ? 'Resume' : 'Freeze'}
+          </button>
+          <button
+            type="button"
+            onClick={() => videoRef.current && overlayRef.current && downloadSnapshot(videoRef.current, overlayRef.current, resultRef.current)}
+            disabled={camera !== 'on'}
+            data-testid="live-snapshot"
+          >
+            Snapshot (PNG)
+          </button>
+        </div>
+        <dl className="live-stats small">
+          <div>
+            <dt>FPS</dt>
+            <dd data-testid="live-fps" data-fps={stats.fps.toFixed(2)}>
+              {stats.fps.toFixed(1)}
+            </dd>
+          </div>
+          <div>
+            <dt>Latency</dt>
+            <dd data-testid="live-latency">{stats.latency === null ? '–' : `${stats.latency.toFixed(0)} ms`}</dd>
+          </div>
+          <div>
+            <dt>Frames scored</dt>
+            <dd data-testid="live-frames">{stats.frames}</dd>
+          </div>
+          <div>
+            <dt>Frames skipped</dt>
+            <dd>{stats.dropped}</dd>
+          </div>
+        </dl>
+        {!profile && (
+          <p className="muted" data-testid="live-no-profile">
+            Build or import a profile first, or{' '}
+            <button type="button" className="link" onClick={() => goTo('demo')}>
+              open the demo
+            </button>{' '}
+            to get one in a minute.
+          </p>
+        )}
+        {!ready && <p className="muted">Waiting for the engine…</p>}
+        {camProblem && (
+          <p className="error-text" data-testid="live-camera-error">
+            Camera: {camProblem}
+          </p>
+        )}
+        {scoreProblem && <p className="error-text">Scoring: {scoreProblem}</p>}
+      </div>
+      <div className="live-main">
+        <div className={`verdict-banner verdict-${verdictClass}`} data-testid="live-verdict" data-verdict={result?.verdict ?? ''} role="status" aria-live="polite">
+          <span className="verdict-word">{result ? (result.verdict === 'fail' ? 'FAIL' : result.verdict === 'pass' ? 'PASS' : 'NO THRESHOLD') : camera === 'on' ? 'Scoring…' : 'Camera off'}</span>
+          {result && <span className="verdict-score">{result.normalized !== null ? result.normalized.toFixed(2) : result.score.toFixed(3)}</span>}
+          {frozen && <span className="verdict-frozen">frozen</span>}
+        </div>
+        <div className="live-stage">
+          <video ref={videoRef} muted playsInline data-testid="live-video" />
+          <canvas ref={overlayRef} className="live-overlay" data-testid="live-overlay" />
+          {camera !== 'on' && <div className="live-placeholder">{camera === 'error' ? 'No camera' : visible ? 'Starting the camera…' : 'Camera off (tab hidden)'}</div>}
+        </div>
+        {result && (
+          <p className="small muted">
+            Raw score {result.score.toFixed(4)}
+            {profile?.threshold.value != null ? `, threshold ${profile.threshold.value.toFixed(4)}` : ''}; model time {result.ms.toFixed(0)} ms.
+          </p>
+        )}
+      </div>
+    </section>
+  );
+}

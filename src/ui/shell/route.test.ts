@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { routeOf } from './route';
+
+describe('routeOf', () => {
+  it('reads the view from the hash, and ?demo=1 as the demo', () => {
+    expect(routeOf('')).toBe('home');
+    expect(routeOf('#/')).toBe('home');
+    expect(routeOf('#/live')).toBe('live');
+    expect(routeOf('#live')).toBe('live');
+    expect(routeOf('#/demo')).toBe('demo');
+    expect(routeOf('#/demo?x=1')).toBe('demo');
+    expect(routeOf('', '?demo=1')).toBe('demo');
+    expect(routeOf('#/live', '?demo=1')).toBe('live');
+    expect(routeOf('#/nowhere')).toBe('home');
+  });
+});

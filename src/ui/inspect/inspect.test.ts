@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest';
+import { colourAt, colourLut, heatmapRgba } from './colormap';
+import { boundaryMask, contourSegments } from './contour';
+import { buildCsv, buildJson, derive, dirsOf, histogram, labelFromPath } from './results';
+
+/** Parses our CSV (RFC 4180 quoting) back to rows. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') row.push(cell), (cell = '');
+    else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+      i++;
+    } else cell += c;
+  }
+  return rows;
+}
+
+describe('verdicts derived from raw scores', () => {
+  it('fails at or above the threshold, normalises 0.5 at the threshold', () => {
+    const calib = [1, 2, 3];
+    expect(derive(3, 3, calib)).toEqual({ verdict: 'fail', normalized: 0.5 });
+    expect(derive(2.999, 3, calib).verdict).toBe('pass');
+    // lowest normal (1) -> 0, threshold (3) -> 0.5, 5 (as far above) -> 1, clipped beyond.
+    expect(derive(1, 3, calib).normalized).toBeCloseTo(0, 12);
+    expect(derive(4, 3, calib).normalized).toBeCloseTo(0.75, 12);
+    expect(derive(9, 3, calib).normalized).toBe(1);
+    expect(derive(null, 3, calib)).toEqual({ verdict: 'error', normalized: null });
+    expect(derive(2, null, calib)).toEqual({ verdict: null, normalized: null });
+  });
+
+  it('moving the threshold changes verdicts without any new score', () => {
+    const scores = [0.5, 1.5, 2.5, 3.5];
+    const fails = (t: number) => scores.filter((s) => derive(s, t, []).verdict === 'fail').length;
+    expect([0, 1, 2, 3, 4].map(fails)).toEqual([4, 3, 2, 1, 0]);
+  });
+});
+
+describe('CSV export', () => {
+  const rows = [
+    { name: 'test/good/000.png', score: 1.25, label: 'good' as const },
+    { name: 'test/broken_large/000.png', score: 4.5, label: 'defective' as const },
+    { name: 'odd, "name".png', score: 2 },
+    { name: '=HYPERLINK("x").png', score: 0.1 },
+    { name: 'report.pdf', score: null, error: 'report.pdf: not a supported image (expected PNG, JPEG, BMP, WebP or GIF data)' },
+  ];
+  const csv = buildCsv(rows, 2, 'bottle, line 3', [1, 1.5]);
+  const parsed = parseCsv(csv);
+
+  it('has a header and one row per image, in order', () => {
+    expect(parsed[0]).toEqual(['name', 'verdict', 'normalized_score', 'raw_score', 'threshold', 'profile', 'label', 'error']);
+    expect(parsed.length).toBe(rows.length + 1);
+    expect(parsed.slice(1).map((r) => r[0])).toEqual(['test/good/000.png', 'test/broken_large/000.png', 'odd, "name".png', "'=HYPERLINK(\"x\").png", 'report.pdf']);
+  });
+
+  it('writes verdict, normalised score, raw score, threshold and profile', () => {
+    expect(parsed[1]).toEqual(['test/good/000.png', 'pass', '0.125000', '1.25', '2', 'bottle, line 3', 'good', '']);
+    expect(parsed[2].slice(1, 5)).toEqual(['fail', '1.000000', '4.5', '2']);
+    expect(parsed[3][1]).toBe('fail'); // 2 >= 2
+    expect(parsed[5].slice(1, 4)).toEqual(['error', '', '']);
+    expect(parsed[5][7]).toContain('not a supported image');
+    expect(csv.endsWith('\r\n')).toBe(true);
+  });
+
+  it('JSON carries the same verdicts', () => {
+    const json = JSON.parse(buildJson(rows, 2, { id: 'p1', name: 'bottle' }, [1, 1.5], new Date('2026-01-01T00:00:00Z')));
+    expect(json.threshold).toBe(2);
+    expect(json.images.map((i: { verdict: string }) => i.verdict)).toEqual(['pass', 'fail', 'fail', 'pass', 'error']);
+    expect(json.images[4].error).toContain('report.pdf');
+  });
+});
+
+describe('labels from folders', () => {
+  it('reads MVTec-style good/<defect> folders', () => {
+    const paths = ['bottle/test/good/000.png', 'bottle/test/broken_large/000.png', 'batch/good/a.png', 'batch/scratch/b.png', 'loose/c.png', 'd.png'];
+    const dirs = dirsOf(paths);
+    expect(paths.map((p) => labelFromPath(p, dirs))).toEqual(['good', 'defective', 'good', 'defective', null, null]);
+    // Without a good/ sibling (and not under test/), a folder name says nothing.
+    expect(labelFromPath('batch/scratch/b.png', new Set(['batch/scratch']))).toBeNull();
+  });
+});
+
+describe('colour map', () => {
+  it('is anchored on the threshold: a map value at the threshold gets the colour of 0.5 in every image', () => {
+    const calib = [2, 3];
+    const lut = colourLut('turbo');
+    const at = (v: number, t: number) => [...heatmapRgba(new Float32Array([v]), t, calib, 'turbo', 1)];
+    const mid = [lut[128 * 3], lut[128 * 3 + 1], lut[128 * 3 + 2], 255];
+    expect(at(5, 5)).toEqual(mid);
+    // The lowest normal score is the bottom colour whatever the threshold; far above is the top.
+    expect(at(2, 5).slice(0, 3)).toEqual(colourAt('turbo', 0));
+    expect(at(100, 5).slice(0, 3)).toEqual(colourAt('turbo', 1));
+    expect(at(-1, 5).slice(0, 3)).toEqual(colourAt('turbo', 0));
+  });
+
+  it('interpolates between stops, clamps outside [0, 1], scales alpha by opacity', () => {
+    expect(colourAt('reds', 0)).toEqual([255, 255, 255]);
+    expect(colourAt('reds', 1)).toEqual([103, 0, 13]);
+    expect(colourAt('reds', 0.25)).toEqual([254, 201, 185]);
+    expect(colourAt('inferno', -3)).toEqual(colourAt('inferno', 0));
+    expect(colourAt('inferno', NaN)).toEqual(colourAt('inferno', 0));
+    expect(heatmapRgba(new Float32Array([1]), 1, [], 'reds', 0.5)[3]).toBe(128);
+  });
+
+  it('gets darker (inferno: brighter) monotonically along the scale', () => {
+    const lum = (c: number[]) => 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    for (let i = 1; i <= 20; i++) expect(lum(colourAt('inferno', i / 20))).toBeGreaterThan(lum(colourAt('inferno', (i - 1) / 20)));
+  });
+});
+
+/** Endpoints of the segments, rounded, with how often each occurs: a closed outline has each twice. */
+function endpointDegrees(segs: number[][]): number[] {
+  const deg = new Map<string, number>();
+  for (const [a, b, c, d] of segs) for (const k of [`${a.toFixed(6)},${b.toFixed(6)}`, `${c.toFixed(6)},${d.toFixed(6)}`]) deg.set(k, (deg.get(k) ?? 0) + 1);
+  return [...new Set(deg.values())];
+}
+
+describe('contour extraction', () => {
+  it('outlines one hot pixel with a closed diamond', () => {
+    const map = new Float32Array(9);
+    map[4] = 1;
+    const segs = contourSegments(map, 3, 3, 0.5);
+    expect(segs.length).toBe(4);
+    expect(endpointDegrees(segs)).toEqual([2]);
+    // Crossings half-way between the hot pixel centre (1.5, 1.5) and its neighbours.
+    const xs = segs.flatMap((s) => [s[0], s[2]]);
+    expect(Math.min(...xs)).toBeCloseTo(1, 12);
+    expect(Math.max(...xs)).toBeCloseTo(2, 12);
+  });
+
+  it('closes regions that touch the border, and finds nothing when nothing is above the level', () => {
+    const w = 6, h = 5;
+    const map = new Float32Array(w * h);
+    for (let y = 0; y < 3; y++) for (let x = 0; x < 4; x++) map[y * w + x] = 2;
+    const segs = contourSegments(map, w, h, 1);
+    expect(segs.length).toBeGreaterThan(0);
+    expect(endpointDegrees(segs)).toEqual([2]);
+    expect(contourSegments(map, w, h, 3)).toEqual([]);
+    expect(() => contourSegments(map, w, h + 1, 1)).toThrow(/30 values for 6x6/);
+  });
+
+  it('places the crossing by linear interpolation', () => {
+    // A ramp 0..4 along x: the 2.5 level lies between x = 2 and 3, at 2.5 + 0.5 (pixel centres).
+    const w = 5, h = 2;
+    const map = Float32Array.from({ length: w * h }, (_, i) => i % w);
+    const inner = contourSegments(map, w, h, 2.5).filter(([x0, , x1]) => x0 === x1 && x0 > 0.5 && x0 < 4.5);
+    expect(inner.length).toBeGreaterThan(0);
+    for (const s of inner) expect(s[0]).toBeCloseTo(3, 12);
+  });
+
+  it('boundary mask marks the rim of a block only', () => {
+    const w = 5, h = 5;
+    const map = new Float32Array(w * h);
+    for (let y = 1; y < 4; y++) for (let x = 1; x < 4; x++) map[y * w + x] = 1;
+    const m = boundaryMask(map, w, h, 0.5);
+    expect([...m].reduce((a, b) => a + b, 0)).toBe(8);
+    expect(m[2 * w + 2]).toBe(0);
+  });
+});
+
+describe('histogram', () => {
+  it('puts every score in a bin, clamping the ends', () => {
+    const bins = histogram([0, 0.1, 0.5, 0.99, 1, 7], [0.45, 0.55], 4, 0, 1);
+    expect(bins.map((b) => b.batch)).toEqual([2, 0, 1, 3]);
+    expect(bins.map((b) => b.calibration)).toEqual([0, 1, 1, 0]);
+    expect(bins[0].x).toBeCloseTo(0.125, 12);
+  });
+});

@@ -1,6 +1,7 @@
 import { defineConfig } from 'vite';
 import type { Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { swPrecache } from './scripts/sw-precache';
 
 /**
  * Cross-origin isolation (COOP/COEP) lets the tfjs WASM backend use threads (SharedArrayBuffer);
@@ -35,7 +36,7 @@ function tfjsWasmThreads(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), tfjsWasmThreads()],
+  plugins: [react(), tfjsWasmThreads(), swPrecache()],
   server: { headers: crossOriginIsolation },
   preview: { headers: crossOriginIsolation },
   worker: { format: 'es', plugins: () => [tfjsWasmThreads()] },

@@ -11,7 +11,7 @@ import { loadBackbone } from '../src/engine/backbones/backbone';
 import type { FileSource } from '../src/engine/backbones/weights-file';
 import { runBenchmark } from '../src/engine/bench';
 import type { ImageSource } from '../src/engine/patchcore/memory-bank';
-import { buildMemoryBank } from '../src/engine/patchcore/memory-bank';
+import { buildMemoryBank, defaultCoresetPlacement } from '../src/engine/patchcore/memory-bank';
 import { PatchCoreScorer } from '../src/engine/patchcore/scorer';
 import { prepareImage } from '../src/engine/image/prepare';
 import { splitHoldout } from '../src/engine/profile/holdout';
@@ -147,6 +147,7 @@ function backendReason(name: BackendName, how: BackendInfo['how'], wanted: Backe
   parts.push(...notes);
   const adapter = getAdapterDescription();
   if (name === 'webgpu' && adapter) parts.push(`GPU adapter: ${adapter.text}.`);
+  if (name === 'webgpu' && adapter?.software) parts.push('Profiles select their coreset on the CPU, which is faster than this emulated GPU.');
   if (name !== 'webgpu' && adapter?.software) parts.push(`WebGPU here is ${adapter.text}, a CPU emulation.`);
   if (name === 'wasm') {
     const w = wasmDetails();
@@ -313,7 +314,10 @@ async function buildFrom(options: BuildOptions, images: NamedImage[], signal: Ab
     const t0 = performance.now();
     const model = requireBackbone();
     const source: ImageSource = { count: fit.length, name: (i) => fit[i].name, load: (i) => fit[i].load() };
-    const bank = await buildMemoryBank(model, source, { coresetRatio: options.coresetRatio, seed: options.seed, onProgress, signal: s });
+    // On a software WebGPU adapter (SwiftShader) the device coreset is a CPU emulation of a GPU loop:
+    // the engine's pruned host search picks the same points far faster there.
+    const coresetOn = info?.name === 'webgpu' && getAdapterDescription()?.software ? 'host' : defaultCoresetPlacement();
+    const bank = await buildMemoryBank(model, source, { coresetRatio: options.coresetRatio, seed: options.seed, coresetOn, onProgress, signal: s });
     const values = roundTo(bank.data, options.dtype);
     const t1 = performance.now();
     const scorer = new PatchCoreScorer(model, values, bank.dim);
@@ -356,6 +360,7 @@ async function buildFrom(options: BuildOptions, images: NamedImage[], signal: Ab
       skipped,
       seconds: { ...bank.seconds, calibrate: (performance.now() - t1) / 1000, total },
       backend: info!.name,
+      coresetOn,
     };
   });
 }
@@ -406,7 +411,7 @@ function demoBuild(req: RequestMap['demo-build'], signal: AbortSignal, onProgres
   const { options } = req;
   const { train } = demoDataset({ trainCount: options.trainCount, testGood: 0, testPerDefect: 0, size: options.size, seed: options.seed });
   const images = train.map((d) => ({ name: d.name, load: async () => d.render().image }));
-  return buildFrom({ name: options.name, coresetRatio: options.coresetRatio, seed: 0, holdout: 0.1, dtype: 'float32' }, images, signal, onProgress);
+  return buildFrom({ name: options.name, coresetRatio: options.coresetRatio, seed: 0, holdout: options.holdout, dtype: 'float32' }, images, signal, onProgress);
 }
 
 function demoRender(req: RequestMap['demo-render']): ResultMap['demo-render'] {

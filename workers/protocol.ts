@@ -81,6 +81,8 @@ export interface BuildResult {
   skipped: SkippedImage[];
   seconds: { decode: number; backbone: number; coreset: number; calibrate: number; total: number };
   backend: BackendName;
+  /** Where the coreset selection ran: on the tfjs backend, or on the CPU (pruned search). */
+  coresetOn: 'host' | 'device';
 }
 
 export interface ScoreResult {
@@ -134,6 +136,8 @@ export interface FrameScore {
 export interface DemoBuildOptions {
   name: string;
   trainCount: number;
+  /** Fraction held out to calibrate the threshold (as BuildOptions.holdout). */
+  holdout: number;
   coresetRatio: number;
   /** Image size in pixels (square). */
   size: number;

@@ -25,7 +25,7 @@ type Phase = 'waiting' | 'building' | 'inspecting' | 'done' | 'error';
 async function demoProfile(onProgress: (p: Progress) => void, setPhase: (p: Phase) => void): Promise<{ reused: boolean }> {
   const store = profileStore();
   const existing = (await store.list()).find((p) => p.id === DEMO_PROFILE_ID);
-  const fitCount = splitHoldout(Array.from({ length: DEMO_SETTINGS.trainCount }), 0.1).fit.length;
+  const fitCount = splitHoldout(Array.from({ length: DEMO_SETTINGS.trainCount }), DEMO_SETTINGS.holdout).fit.length;
   if (existing && existing.coreset.ratio === DEMO_SETTINGS.coresetRatio && existing.training.imageCount === fitCount && existing.appVersion.length > 0) {
     return { reused: true };
   }
@@ -49,7 +49,7 @@ function DemoCard({ r, threshold }: { r: DemoResult; threshold: number | null })
   }, [r, threshold]);
   const word = r.verdict === 'fail' ? 'FAIL' : r.verdict === 'pass' ? 'PASS' : '—';
   return (
-    <figure className={`demo-card verdict-${r.verdict ?? 'none'}`} data-testid="demo-result" data-verdict={r.verdict ?? ''} data-defect={r.image.defect}>
+    <figure className={`demo-card demo-card-${r.verdict ?? 'none'}`} data-testid="demo-result" data-verdict={r.verdict ?? ''} data-defect={r.image.defect}>
       <canvas ref={ref} data-testid="demo-heatmap" aria-label={`${r.image.name} with its anomaly heatmap`} />
       <figcaption>
         <span className="demo-verdict">{word}</span>

@@ -116,6 +116,7 @@ export function LiveView() {
   const [camera, setCamera] = useState<'off' | 'on' | 'error'>('off');
   const [camProblem, setCamProblem] = useState<string | null>(null);
   const [frozen, setFrozen] = useState(false);
+  const [aspect, setAspect] = useState<number | null>(null);
   const [result, setResult] = useState<LiveResult | null>(null);
   const [stats, setStats] = useState<LiveStats>({ fps: 0, latency: null, frames: 0, dropped: 0 });
   const [scoreProblem, setScoreProblem] = useState<string | null>(null);
@@ -294,13 +295,14 @@ export function LiveView() {
         {scoreProblem && <p className="error-text">Scoring: {scoreProblem}</p>}
       </div>
       <div className="live-main">
-        <div className={`verdict-banner verdict-${verdictClass}`} data-testid="live-verdict" data-verdict={result?.verdict ?? ''} role="status" aria-live="polite">
+        <div className={`live-banner live-banner-${verdictClass}`} data-testid="live-verdict" data-verdict={result?.verdict ?? ''} role="status" aria-live="polite">
           <span className="verdict-word">{result ? (result.verdict === 'fail' ? 'FAIL' : result.verdict === 'pass' ? 'PASS' : 'NO THRESHOLD') : camera === 'on' ? 'Scoring…' : 'Camera off'}</span>
           {result && <span className="verdict-score">{result.normalized !== null ? result.normalized.toFixed(2) : result.score.toFixed(3)}</span>}
           {frozen && <span className="verdict-frozen">frozen</span>}
         </div>
-        <div className="live-stage">
-          <video ref={videoRef} muted playsInline data-testid="live-video" />
+        {/* At most the viewport's height less the banner and header, keeping the video's aspect ratio. */}
+        <div className="live-stage" style={aspect ? { maxWidth: `calc((100vh - 320px) * ${aspect.toFixed(4)})`, minWidth: 'min(100%, 320px)' } : undefined}>
+          <video ref={videoRef} muted playsInline data-testid="live-video" onLoadedMetadata={(e) => setAspect(e.currentTarget.videoWidth / (e.currentTarget.videoHeight || 1))} />
           <canvas ref={overlayRef} className="live-overlay" data-testid="live-overlay" />
           {camera !== 'on' && <div className="live-placeholder">{camera === 'error' ? 'No camera' : visible ? 'Starting the camera…' : 'Camera off (tab hidden)'}</div>}
         </div>

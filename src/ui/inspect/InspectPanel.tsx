@@ -104,7 +104,7 @@ export function InspectPanel() {
   const detailId = useInspectStore((s) => s.detailId);
   const threshold = useActiveThreshold();
   const shownThreshold = useDeferredValue(threshold);
-  const visible = useVisibleItems();
+  const visible = useDeferredValue(useVisibleItems());
   const counts = useCounts();
   const [over, setOver] = useState(false);
   const filesId = useId();

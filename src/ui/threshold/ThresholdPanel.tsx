@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useDeferredValue, useMemo } from 'react';
 import { Bar, CartesianGrid, ComposedChart, Legend, Line, LineChart, ReferenceDot, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { confusionAt, rocCurve, auroc } from '../../engine/metrics';
 import { saveThreshold, setDraftThreshold } from '../../state/inspect-actions';
@@ -12,9 +12,12 @@ const STEPS = 400;
 /** Try a threshold on the batch (verdicts follow at once, nothing is re-scored) and save it to the profile. */
 export function ThresholdPanel() {
   const profile = useInspectProfile();
-  const items = useInspectStore((s) => s.items);
+  // Charts follow the results and the slider at low priority: React renders them in slices, so
+  // results arriving and the slider moving stay smooth.
+  const items = useDeferredValue(useInspectStore((s) => s.items));
   const draft = useInspectStore((s) => s.draftThreshold);
-  const threshold = useActiveThreshold();
+  const liveThreshold = useActiveThreshold();
+  const threshold = useDeferredValue(liveThreshold);
   const calibration = useMemo(() => profile?.calibrationScores ?? [], [profile]);
   const scored = useMemo(() => items.filter((i) => i.status === 'done' && i.score !== undefined), [items]);
   const scores = useMemo(() => scored.map((i) => i.score!), [scored]);
@@ -36,7 +39,7 @@ export function ThresholdPanel() {
     return { labelled, labels, hasBoth, roc: { points: c.fpr.map((f, k) => ({ fpr: f, tpr: c.tpr[k] })), auc: auroc(s, labels) } };
   }, [scored]);
   const confusion = hasBoth && threshold !== null ? confusionAt(labelled.map((i) => i.score!), labels, threshold) : null;
-  const fails = threshold === null ? 0 : scores.filter((s) => derive(s, threshold, calibration).verdict === 'fail').length;
+  const fails = liveThreshold === null ? 0 : scores.filter((s) => derive(s, liveThreshold, calibration).verdict === 'fail').length;
 
   if (!profile) return null;
   const saved = profile.threshold.value;
@@ -50,7 +53,7 @@ export function ThresholdPanel() {
       <div className="threshold-row">
         <label className="threshold-slider">
           <span>
-            Threshold <strong data-testid="threshold-value">{threshold === null ? 'none' : threshold.toPrecision(5)}</strong>
+            Threshold <strong data-testid="threshold-value">{liveThreshold === null ? 'none' : liveThreshold.toPrecision(5)}</strong>
             {draft !== null && <span className="muted small"> (not saved)</span>}
           </span>
           <input
@@ -58,10 +61,10 @@ export function ThresholdPanel() {
             min={lo}
             max={hi}
             step={step}
-            value={threshold ?? lo}
+            value={liveThreshold ?? lo}
             onChange={(e) => setDraftThreshold(Number(e.target.value))}
             aria-label="Threshold (raw score)"
-            aria-valuetext={threshold === null ? 'none' : `${threshold.toPrecision(5)}, ${fails} of ${scores.length} fail`}
+            aria-valuetext={liveThreshold === null ? 'none' : `${liveThreshold.toPrecision(5)}, ${fails} of ${scores.length} fail`}
             data-testid="threshold-slider"
           />
         </label>
@@ -88,8 +91,8 @@ export function ThresholdPanel() {
               <YAxis allowDecimals={false} width={32} />
               <Tooltip formatter={(v) => String(v)} labelFormatter={(v) => `score ≈ ${Number(v).toPrecision(4)}`} />
               <Legend />
-              <Bar dataKey="batch" name="This batch" fill="#2563eb" />
-              <Bar dataKey="calibration" name="Held-out normals (calibration)" fill="#16a34a" />
+              <Bar dataKey="batch" name="This batch" fill="#2563eb" isAnimationActive={false} />
+              <Bar dataKey="calibration" name="Held-out normals (calibration)" fill="#16a34a" isAnimationActive={false} />
               {threshold !== null && <ReferenceLine x={threshold} stroke="#dc2626" strokeWidth={2} label={{ value: 'threshold', position: 'top', fill: '#dc2626', fontSize: 12 }} />}
             </ComposedChart>
           </ResponsiveContainer>

@@ -79,7 +79,7 @@ async function shot(p: Page, name: string, target: string) {
     [768, 1024],
   ]) {
     await p.setViewportSize({ width: w, height: h });
-    await p.getByTestId(target).scrollIntoViewIfNeeded();
+    await p.getByTestId(target).evaluate((e) => e.scrollIntoView({ block: 'start' }));
     await p.waitForTimeout(300);
     await p.screenshot({ path: `${SHOTS}/${name}-${w}x${h}.png` });
   }

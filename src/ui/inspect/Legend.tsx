@@ -1,5 +1,5 @@
 import type { ColourMapName } from './colormap';
-import { cssGradient } from './colormap';
+import { cssGradient, FADE_FROM } from './colormap';
 
 /** What the heatmap colours mean: the same scale for every image, anchored on the threshold. */
 export function HeatLegend({ colourMap, threshold, low }: { colourMap: ColourMapName; threshold: number | null; low: number | null }) {
@@ -14,7 +14,7 @@ export function HeatLegend({ colourMap, threshold, low }: { colourMap: ColourMap
         <span>1 · far above</span>
       </div>
       <figcaption className="small muted">
-        Colours are normalised scores of each pixel (0.5 = the threshold in use), the same scale for every image: the same colour means the same distance from normal. The white line outlines where the map is at or above the threshold.
+        Colours are normalised scores of each pixel (0.5 = the threshold in use), the same scale for every image: the same colour means the same distance from normal. Below {FADE_FROM} (well within normal) the heatmap fades out. The white line outlines where the map is at or above the threshold.
       </figcaption>
     </figure>
   );

@@ -70,24 +70,28 @@ export function cssGradient(name: ColourMapName): string {
   return `linear-gradient(to right, ${parts.join(', ')})`;
 }
 
+/** Normalised values below FADE_FROM are transparent; alpha ramps up to full `opacity` at FADE_TO. */
+export const FADE_FROM = 0.15;
+export const FADE_TO = 0.45;
+
 /**
  * The heatmap as RGBA: each value normalised with the threshold, coloured, drawn with `opacity`.
- * Values below the lowest normal score are transparent-ish (alpha ramps up to the threshold) so that
- * the part stays visible where nothing is wrong.
+ * Clearly normal values fade out (see FADE_FROM/FADE_TO) so the part stays visible where nothing is
+ * wrong; the fade depends on the normalised value only, so it too means the same in every image.
  */
 export function heatmapRgba(map: Float32Array, threshold: number, calibration: readonly number[], name: ColourMapName, opacity: number, out?: Uint8ClampedArray): Uint8ClampedArray {
   const rgba = out ?? new Uint8ClampedArray(map.length * 4);
   const lut = colourLut(name);
   const low = calibration.length ? Math.min(...calibration) : 0;
   const span = threshold - low > 0 ? threshold - low : Math.abs(threshold) || 1;
-  const a = Math.round(255 * Math.min(1, Math.max(0, opacity)));
+  const a = 255 * Math.min(1, Math.max(0, opacity));
   for (let i = 0; i < map.length; i++) {
     const t = Math.min(1, Math.max(0, 0.5 + (0.5 * (map[i] - threshold)) / span));
     const k = Math.round(t * 255) * 3;
     rgba[i * 4] = lut[k];
     rgba[i * 4 + 1] = lut[k + 1];
     rgba[i * 4 + 2] = lut[k + 2];
-    rgba[i * 4 + 3] = a;
+    rgba[i * 4 + 3] = Math.round(a * Math.min(1, Math.max(0, (t - FADE_FROM) / (FADE_TO - FADE_FROM))));
   }
   return rgba;
 }

@@ -103,6 +103,7 @@ describe('colour map', () => {
     const lut = colourLut('turbo');
     const at = (v: number, t: number) => [...heatmapRgba(new Float32Array([v]), t, calib, 'turbo', 1)];
     const mid = [lut[128 * 3], lut[128 * 3 + 1], lut[128 * 3 + 2], 255];
+    // (alpha: full opacity at the threshold; the colours below are checked with the alpha dropped)
     expect(at(5, 5)).toEqual(mid);
     // The lowest normal score is the bottom colour whatever the threshold; far above is the top.
     expect(at(2, 5).slice(0, 3)).toEqual(colourAt('turbo', 0));
@@ -117,6 +118,16 @@ describe('colour map', () => {
     expect(colourAt('inferno', -3)).toEqual(colourAt('inferno', 0));
     expect(colourAt('inferno', NaN)).toEqual(colourAt('inferno', 0));
     expect(heatmapRgba(new Float32Array([1]), 1, [], 'reds', 0.5)[3]).toBe(128);
+  });
+
+  it('fades out clearly normal values: transparent at the lowest normal score, full opacity from 0.45 up', () => {
+    const alpha = (v: number) => heatmapRgba(new Float32Array([v]), 10, [0], 'turbo', 0.8)[3];
+    expect(alpha(0)).toBe(0); // normalised 0
+    expect(alpha(3)).toBe(0); // 0.15
+    expect(alpha(6)).toBe(Math.round(255 * 0.8 * 0.5)); // 0.3: half-way through the fade
+    expect(alpha(9)).toBe(204); // 0.45
+    expect(alpha(10)).toBe(204);
+    expect(alpha(30)).toBe(204);
   });
 
   it('gets darker (inferno: brighter) monotonically along the scale', () => {

@@ -85,7 +85,7 @@ export function ThresholdPanel() {
       ) : (
         <div className="chart" data-testid="threshold-histogram" aria-label="Histogram of scores with the threshold">
           <ResponsiveContainer width="100%" height={220}>
-            <ComposedChart data={bins} margin={{ top: 8, right: 12, bottom: 4, left: 0 }} barGap={0} barCategoryGap={1}>
+            <ComposedChart data={bins} margin={{ top: 22, right: 12, bottom: 4, left: 0 }} barGap={0} barCategoryGap={1}>
               <CartesianGrid strokeDasharray="3 3" />
               <XAxis dataKey="x" type="number" domain={[lo, hi]} tickFormatter={(v: number) => v.toPrecision(3)} />
               <YAxis allowDecimals={false} width={32} />

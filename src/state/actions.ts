@@ -129,6 +129,7 @@ export async function buildProfile(files: readonly File[], options: Omit<BuildOp
       { options: { seed: 0, holdout: 0.1, ...options }, files: bytes },
       { signal, onProgress: (progress) => set(taskPatch('build', { progress })), transfer: bytes.map((b) => b.bytes) },
     );
+    set(taskPatch('build', { resultAt: performance.now() }));
     const meta = await saveNew(result.meta, result.bank);
     set(taskPatch('build', { skipped: result.skipped, lastSeconds: result.seconds.total }));
     const skipped = result.skipped.length ? ` Skipped ${result.skipped.length}: ${result.skipped.map((s) => s.reason).join('; ')}` : '';

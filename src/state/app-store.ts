@@ -40,7 +40,8 @@ export interface AppState {
   profilesLoaded: boolean;
   selectedId: string | null;
   persistent: boolean | null;
-  build: TaskState & { skipped: SkippedImage[]; lastSeconds: number | null };
+  /** `resultAt`: performance.now() when the worker's last build result reached the page. */
+  build: TaskState & { skipped: SkippedImage[]; lastSeconds: number | null; resultAt: number | null };
   scoring: TaskState & { result: ScoreView | null };
   bench: TaskState & { reports: BenchReport[] };
   alerts: Alert[];
@@ -58,7 +59,7 @@ export const useAppStore = create<AppState>()(() => ({
   profilesLoaded: false,
   selectedId: null,
   persistent: null,
-  build: { ...idle, skipped: [], lastSeconds: null },
+  build: { ...idle, skipped: [], lastSeconds: null, resultAt: null },
   scoring: { ...idle, result: null },
   bench: { ...idle, reports: [] },
   alerts: [],

@@ -19,7 +19,7 @@ export function CreateProfile() {
   const ratioOk = ratioValue > 0 && ratioValue <= 1;
   const holdout = files.length >= 2 ? Math.max(1, Math.floor(files.length / 10)) : 0;
   return (
-    <section className="card" aria-labelledby="create-title">
+    <section className="card" aria-labelledby="create-title" data-testid="create-profile" data-build-result-at={build.resultAt ?? ''}>
       <h2 id="create-title">New profile</h2>
       <FileDrop
         label="Normal images"

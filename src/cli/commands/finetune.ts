@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { readTrainableSource } from '../../engine/backbones/trainable';
 import type { TapName } from '../../engine/backbones/spec';
+import { decodeCheckpoint } from '../../engine/tocoad/checkpoint';
 import { packFineTuned } from '../../engine/tocoad/export';
 import type { GeneratorKind } from '../../engine/tocoad/generator';
 import type { EpochReport, ToCoADOptions } from '../../engine/tocoad/trainer';
@@ -173,7 +174,9 @@ export function register(program: Command): void {
     if (given('stage2Lr')) override.stage2Lr = options.stage2Lr;
     if (given('lambda')) override.lambda = options.lambda;
     if (given('trainFrom') || given('freezeBnAffine')) override.extractor = options.extractor;
-    emit('start', { data: resolve(args.data), backbone: base.spec.id, backboneFolder: baseDir, images: files.length, textures: textures.length, resume: args.resume ?? null, options });
+    // A resumed run trains with the checkpoint's options (plus any stage II overrides): report those.
+    const effective = resume ? resolveOptions({ ...(decodeCheckpoint(resume, args.resume).meta.state.options as ToCoADOptions), ...override }) : options;
+    emit('start', { data: resolve(args.data), backbone: base.spec.id, backboneFolder: baseDir, images: files.length, textures: textures.length, resume: args.resume ?? null, options: effective });
     const t0 = performance.now();
     const result = await trainToCoAD(
       base,

@@ -10,6 +10,8 @@ import type { Backbone } from '../src/engine/backbones/backbone';
 import { loadBackbone } from '../src/engine/backbones/backbone';
 import type { FileSource } from '../src/engine/backbones/weights-file';
 import { runBenchmark } from '../src/engine/bench';
+import { evaluate, localScoreItem } from '../src/engine/evaluate';
+import type { LabelledImage } from '../src/engine/evaluate';
 import type { ImageSource } from '../src/engine/patchcore/memory-bank';
 import { buildMemoryBank, defaultCoresetPlacement } from '../src/engine/patchcore/memory-bank';
 import { PatchCoreScorer } from '../src/engine/patchcore/scorer';
@@ -38,7 +40,7 @@ import {
 import { bankToFloat32, float32ToBank, roundTo } from './bank';
 import { decodeFrame, decodeImageBytes } from './decode';
 import { demoDataset } from '../src/engine/demo/dataset';
-import type { RgbImage } from '../src/engine/image/types';
+import type { GrayImage, RgbImage } from '../src/engine/image/types';
 import type {
   BackendChoice,
   BackendInfo,
@@ -49,6 +51,7 @@ import type {
   Calibration,
   EngineEvent,
   EngineRequest,
+  EvaluateResult,
   FileBytes,
   FrameScore,
   RequestMap,
@@ -431,6 +434,35 @@ function demoRender(req: RequestMap['demo-render']): ResultMap['demo-render'] {
   };
 }
 
+/** A ground-truth mask: the brightest of its RGB channels per pixel (as the CLI's decodeMaskFile). */
+async function decodeMaskBytes(file: FileBytes): Promise<GrayImage> {
+  const rgb = await decodeImageBytes(file);
+  const data = new Uint8Array(rgb.width * rgb.height);
+  for (let i = 0; i < data.length; i++) data[i] = Math.max(rgb.data[i * 3], rgb.data[i * 3 + 1], rgb.data[i * 3 + 2]);
+  return { width: rgb.width, height: rgb.height, data };
+}
+
+/** The labelled test set scored one by one on the loaded profile's scorer; metrics as `eval` computes them. */
+async function evaluateSet(req: RequestMap['evaluate'], signal: AbortSignal, onProgress: (p: Progress) => void): Promise<EvaluateResult> {
+  const p = profiles.get(req.key);
+  if (!p) throw Object.assign(new Error(`profile ${req.key} is not loaded in the engine`), { code: 'not-loaded' });
+  if (req.files.length === 0) throw new Error('no test images: expected test/good/* and test/<defect>/*');
+  const items: LabelledImage[] = req.files.map((f) => ({
+    name: f.name,
+    label: f.label,
+    defect: f.defect,
+    load: () => decodeImageBytes({ name: f.name, bytes: f.bytes }),
+    loadMask: f.mask ? () => decodeMaskBytes({ name: `${f.name} (mask)`, bytes: f.mask! }) : undefined,
+  }));
+  return onBackend(signal, async (s) => {
+    const t0 = performance.now();
+    const scorer = scorerFor(p);
+    const r = await evaluate(scorer.backbone.spec, items, localScoreItem(scorer), { onProgress, signal: s });
+    const seconds = (performance.now() - t0) / 1000;
+    return { metrics: r.metrics, images: r.images, skipped: r.skipped, bankSize: p.meta.bank.size, backend: info!.name, seconds, msPerImage: (seconds * 1000) / Math.max(1, r.images.length) };
+  });
+}
+
 async function bench(req: RequestMap['bench'], signal: AbortSignal, onProgress: (p: Progress) => void): Promise<BenchReport> {
   const files = [...req.files].sort(byName);
   if (files.length === 0) throw new Error('no images: choose a few images for the benchmark');
@@ -479,6 +511,8 @@ async function handle(req: EngineRequest, signal: AbortSignal, onProgress: (p: P
       return scoreFrame(req, signal);
     case 'demo-build':
       return demoBuild(req, signal, onProgress);
+    case 'evaluate':
+      return evaluateSet(req, signal, onProgress);
     case 'bench':
       return bench(req, signal, onProgress);
     default:

@@ -9,6 +9,7 @@
  * Bulk data (image files, memory banks, profile files) travel as ArrayBuffers in the transfer list.
  */
 import type { BenchResult } from '../src/engine/bench';
+import type { EvaluationMetrics, ImageResult } from '../src/engine/evaluate';
 import type { SkippedImage } from '../src/engine/patchcore/memory-bank';
 import type { Progress } from '../src/engine/progress';
 import type { ProfileMeta } from '../src/engine/profile/profile';
@@ -159,6 +160,27 @@ export interface ImportResult {
   bank: StoredBank;
 }
 
+/** A labelled test image for 'evaluate': label 1 is defective; `mask` is its ground-truth PNG, when there is one. */
+export interface EvalFile {
+  name: string;
+  label: 0 | 1;
+  defect: string;
+  bytes: ArrayBuffer;
+  mask?: ArrayBuffer;
+}
+
+/** 'evaluate' result: the metrics and per-image raw scores (no maps: they stay in the worker). */
+export interface EvaluateResult {
+  metrics: EvaluationMetrics;
+  images: ImageResult[];
+  skipped: SkippedImage[];
+  bankSize: number;
+  backend: BackendName;
+  /** Wall-clock seconds of the whole run, and the mean milliseconds per scored image. */
+  seconds: number;
+  msPerImage: number;
+}
+
 /** Requests, by type. */
 export interface RequestMap {
   init: { choice: BackendChoice; calibration?: Calibration | null };
@@ -175,6 +197,8 @@ export interface RequestMap {
   /** Scores one frame against a loaded profile; the live view keeps at most one in flight. */
   'score-frame': { key: string; frame: FrameInput };
   'demo-build': { options: DemoBuildOptions };
+  /** Scores a labelled test set (MVTec AD layout) against a loaded profile and computes the metrics. */
+  evaluate: { key: string; files: EvalFile[] };
   /** Renders demo test images (good first, then `perDefect` of each defect type). */
   'demo-render': { testGood: number; perDefect: number; size: number; seed: number };
   /** Aborts request `target`. */
@@ -195,6 +219,7 @@ export interface ResultMap {
   import: ImportResult;
   'score-frame': FrameScore;
   'demo-build': BuildResult;
+  evaluate: EvaluateResult;
   'demo-render': { images: DemoImageData[] };
   cancel: { cancelled: boolean };
   'debug-lose-device': { lost: boolean };

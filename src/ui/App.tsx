@@ -7,6 +7,7 @@ import { InspectPanel } from './inspect/InspectPanel';
 import { ScoreImage } from './profiles/ScoreImage';
 import { Alerts } from './shell/Alerts';
 import { DemoView } from './demo/DemoView';
+import { EvaluateView } from './evaluate/EvaluateView';
 import { LiveView } from './live/LiveView';
 import { Header } from './shell/Header';
 import { Nav } from './shell/Nav';
@@ -28,6 +29,7 @@ export function App() {
       <Nav route={route} />
       {route === 'live' && <LiveView />}
       {route === 'demo' && <DemoView />}
+      {route === 'evaluate' && <EvaluateView />}
       {route === 'home' && (
         <>
       <main className="layout">

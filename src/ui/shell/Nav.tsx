@@ -5,6 +5,7 @@ import './nav.css';
 const VIEWS: { route: Route; label: string }[] = [
   { route: 'home', label: 'Profiles & images' },
   { route: 'live', label: 'Live camera' },
+  { route: 'evaluate', label: 'Evaluate' },
   { route: 'demo', label: 'Demo' },
 ];
 

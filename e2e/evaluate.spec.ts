@@ -1,0 +1,106 @@
+/**
+ * The Evaluate view end to end on WASM: a profile built in the page from glass/train/good (18 images,
+ * holdout 0.1, as `fit --holdout 0.1`), exported; the labelled glass folder (test + ground_truth,
+ * 98 images) evaluated in the page; the four metrics read from the page equal `eval --profile` of the
+ * CLI on the exported profile within 1e-4. A folder outside the layout gets its message. Screenshots.
+ */
+import { expect, test } from '@playwright/test';
+import type { BrowserContext, Page } from '@playwright/test';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildProfile, chooseBackend, cli, DATASETS, LONG_TASK_OBSERVER, profileRow } from './support';
+
+const GLASS = join(DATASETS, 'glass');
+const HAVE_GLASS = existsSync(join(GLASS, 'train', 'good')) && existsSync(join(GLASS, 'test'));
+const PROFILE = 'glass-eval';
+const SHOTS = 'docs/screenshots';
+const METRICS = ['image_auroc', 'pixel_auroc', 'aupro', 'f1_max'] as const;
+
+test.describe.configure({ mode: 'serial' });
+test.skip(!HAVE_GLASS, `needs the glass dataset at ${GLASS} (../shared/datasets, or set DATASETS_DIR)`);
+
+let context: BrowserContext;
+let page: Page;
+let work: string;
+
+test.beforeAll(async ({ browser }) => {
+  context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 800 } });
+  await context.addInitScript(LONG_TASK_OBSERVER);
+  page = await context.newPage();
+  work = mkdtempSync(join(tmpdir(), 'ai-evaluate-'));
+});
+
+test.afterAll(async () => {
+  await context?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+test('glass evaluated in the page equals `eval` of the CLI on the exported profile', async () => {
+  test.setTimeout(360_000);
+  await page.goto('/');
+  await chooseBackend(page, 'wasm');
+  const trainDir = join(GLASS, 'train', 'good');
+  const train = readdirSync(trainDir).filter((f) => /\.(png|jpe?g|bmp)$/i.test(f)).sort().map((f) => join(trainDir, f));
+  expect(train).toHaveLength(18);
+  await buildProfile(page, PROFILE, train);
+  const download = page.waitForEvent('download');
+  await profileRow(page, PROFILE).getByTestId('export-button').click();
+  const exported = join(work, (await download).suggestedFilename());
+  await (await download).saveAs(exported);
+
+  await page.getByTestId('nav-evaluate').click();
+  await expect(page.getByTestId('evaluate-view')).toBeVisible();
+  await expect(page.getByTestId('evaluate-profile')).toHaveValue(/.+/);
+
+  // A folder without test/: a clear message, nothing to run.
+  await page.getByTestId('evaluate-folder').setInputFiles(join(GLASS, 'train'));
+  await expect(page.getByTestId('evaluate-error')).toContainText('No test images found');
+  await expect(page.getByTestId('evaluate-run')).toBeDisabled();
+
+  await page.getByTestId('evaluate-folder').setInputFiles(GLASS);
+  const set = page.getByTestId('evaluate-set');
+  await expect(set).toHaveAttribute('data-count', '98');
+  const masks = Number(await set.getAttribute('data-masks'));
+  expect(masks).toBeGreaterThan(0);
+  await expect(page.getByTestId('evaluate-error')).toBeHidden();
+
+  const t0 = Date.now();
+  await page.getByTestId('evaluate-run').click();
+  await expect(page.getByTestId('evaluate-progress-eta')).toContainText(/left|estimating/, { timeout: 60_000 });
+  await expect(page.getByTestId('evaluate-results')).toBeVisible({ timeout: 240_000 });
+  const pageSeconds = (Date.now() - t0) / 1000;
+  const fromPage: Record<string, number> = {};
+  for (const m of METRICS) fromPage[m] = Number(await page.getByTestId(`metric-${m}`).getAttribute('data-value'));
+  await expect(page.getByTestId('evaluate-row')).toHaveCount(98);
+  const bank = Number(await page.getByTestId('evaluate-bank').textContent());
+
+  const json = join(work, 'eval.json');
+  const t1 = Date.now();
+  await cli(['eval', '--data', GLASS, '--profile', exported, '--json', json, '--quiet']);
+  const cliSeconds = (Date.now() - t1) / 1000;
+  const fromCli = JSON.parse(readFileSync(json, 'utf8')) as Record<string, number> & { images: { name: string; score: number }[]; bank_size: number };
+  console.log(`page (${pageSeconds.toFixed(1)} s): ${JSON.stringify(fromPage)}`);
+  console.log(`CLI  (${cliSeconds.toFixed(1)} s): ${JSON.stringify(Object.fromEntries(METRICS.map((m) => [m, fromCli[m]])))}`);
+  for (const m of METRICS) expect(Math.abs(fromPage[m] - fromCli[m]), `${m}: page ${fromPage[m]} vs CLI ${fromCli[m]}`).toBeLessThanOrEqual(1e-4);
+  expect(bank).toBe(fromCli.bank_size);
+  // Per-image raw scores, page vs CLI (names: relative to the folder vs paths under it).
+  const rows = await page.getByTestId('evaluate-row').evaluateAll((els) => els.map((e) => ({ name: e.getAttribute('data-name')!, score: Number(e.getAttribute('data-score')) })));
+  const cliScores = new Map(fromCli.images.map((i) => [i.name.split('/').slice(-3).join('/'), i.score]));
+  let worst = 0;
+  for (const r of rows) worst = Math.max(worst, Math.abs(r.score - cliScores.get(r.name)!) / Math.max(1e-12, Math.abs(r.score)));
+  console.log(`largest relative per-image score difference page vs CLI: ${worst.toExponential(2)}`);
+  expect(worst).toBeLessThan(1e-3);
+
+  mkdirSync(SHOTS, { recursive: true });
+  for (const [w, h] of [
+    [1280, 800],
+    [768, 1024],
+  ]) {
+    await page.setViewportSize({ width: w, height: h });
+    await page.getByTestId('evaluate-results').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: `${SHOTS}/evaluate-${w}x${h}.png` });
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+});

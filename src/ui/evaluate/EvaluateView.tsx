@@ -1,0 +1,267 @@
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { rocCurve } from '../../engine/metrics';
+import { selectProfile } from '../../state/actions';
+import { useAppStore } from '../../state/app-store';
+import { cancelEvaluation, chooseEvaluationFolder, clearEvaluationFolder, runEvaluation } from '../../state/evaluate-actions';
+import type { EvaluationRun } from '../../state/evaluate-store';
+import { useEvaluateStore } from '../../state/evaluate-store';
+import { fromDataTransfer, fromFileList } from '../inspect/pick';
+import { ProgressBar } from '../shell/ProgressBar';
+import { LAYOUT_HINT } from './layout';
+import './evaluate.css';
+
+const BINS = 20;
+
+/** As `eval` prints them: 4 decimals, n/a when not computed. */
+export function fmtMetric(v: number | null): string {
+  return v === null ? 'n/a' : v.toFixed(4);
+}
+
+function Metric({ id, label, value, note }: { id: string; label: string; value: number | null; note?: string }) {
+  return (
+    <div className="metric" data-testid={`metric-${id}`} data-value={value === null ? '' : String(value)}>
+      <div className="metric-label">{label}</div>
+      <div className="metric-value">{fmtMetric(value)}</div>
+      {note && <div className="small muted">{note}</div>}
+    </div>
+  );
+}
+
+/** Good and defective scores in shared bins. */
+function classHistogram(run: EvaluationRun) {
+  const scores = run.images.map((i) => i.score);
+  const lo = Math.min(...scores), hi = Math.max(...scores);
+  const w = (hi - lo) / BINS || 1;
+  const bins = Array.from({ length: BINS }, (_, i) => ({ x: lo + (i + 0.5) * w, good: 0, defective: 0 }));
+  for (const im of run.images) bins[Math.min(BINS - 1, Math.max(0, Math.floor((im.score - lo) / w)))][im.label ? 'defective' : 'good']++;
+  return bins;
+}
+
+function Results({ run }: { run: EvaluationRun }) {
+  const [sort, setSort] = useState<'name' | 'score'>('name');
+  const roc = useMemo(() => {
+    const c = rocCurve(
+      run.images.map((i) => i.score),
+      run.images.map((i) => i.label === 1),
+    );
+    return c.fpr.map((f, k) => ({ fpr: f, tpr: c.tpr[k] }));
+  }, [run]);
+  const bins = useMemo(() => classHistogram(run), [run]);
+  const rows = useMemo(() => (sort === 'score' ? [...run.images].sort((a, b) => b.score - a.score) : run.images), [run, sort]);
+  const m = run.metrics;
+  const noMasks = m.pixel_auroc === null ? 'no masks' : undefined;
+  return (
+    <>
+      <div className="metrics" data-testid="evaluate-metrics">
+        <Metric id="image_auroc" label="Image AUROC" value={m.image_auroc} />
+        <Metric id="pixel_auroc" label="Pixel AUROC" value={m.pixel_auroc} note={noMasks} />
+        <Metric id="aupro" label="AUPRO" value={m.aupro} note={noMasks} />
+        <Metric id="f1_max" label="F1-max" value={m.f1_max} note={`at score ${m.f1_threshold.toPrecision(4)}`} />
+      </div>
+      <p className="small muted" data-testid="evaluate-summary">
+        "{run.profileName}" on {run.dataset}: {run.images.length} images scored
+        {run.skipped.length ? `, ${run.skipped.length} skipped` : ''} · bank <span data-testid="evaluate-bank">{run.bankSize}</span> patches · {run.backend} · {run.msPerImage.toFixed(0)} ms/image ({run.seconds.toFixed(1)} s)
+      </p>
+      <div className="evaluate-charts">
+        <div className="chart" data-testid="evaluate-roc" aria-label={`ROC curve, image AUROC ${fmtMetric(m.image_auroc)}`}>
+          <h3>ROC curve (images)</h3>
+          <ResponsiveContainer width="100%" height={240}>
+            <LineChart data={roc} margin={{ top: 8, right: 12, bottom: 16, left: 0 }}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="fpr" type="number" domain={[0, 1]} tickFormatter={(v: number) => v.toFixed(1)} label={{ value: 'false positive rate', position: 'insideBottom', offset: -8, fontSize: 12 }} />
+              <YAxis dataKey="tpr" type="number" domain={[0, 1]} width={36} tickFormatter={(v: number) => v.toFixed(1)} label={{ value: 'TPR', angle: -90, position: 'insideLeft', fontSize: 12 }} />
+              <Tooltip formatter={(v) => Number(v).toFixed(3)} labelFormatter={(v) => `FPR ${Number(v).toFixed(3)}`} />
+              <Line type="linear" dataKey="tpr" stroke="#7c3aed" dot={false} isAnimationActive={false} name="TPR" />
+            </LineChart>
+          </ResponsiveContainer>
+        </div>
+        <div className="chart" data-testid="evaluate-histogram" aria-label="Histogram of scores, good and defective">
+          <h3>Scores by class</h3>
+          <ResponsiveContainer width="100%" height={240}>
+            <BarChart data={bins} margin={{ top: 8, right: 12, bottom: 4, left: 0 }} barGap={0} barCategoryGap={1}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="x" tickFormatter={(v: number) => v.toPrecision(3)} />
+              <YAxis allowDecimals={false} width={32} />
+              <Tooltip labelFormatter={(v) => `score ≈ ${Number(v).toPrecision(4)}`} />
+              <Legend />
+              <Bar dataKey="good" name="Good" stackId="s" fill="#16a34a" isAnimationActive={false} />
+              <Bar dataKey="defective" name="Defective" stackId="s" fill="#dc2626" isAnimationActive={false} />
+            </BarChart>
+          </ResponsiveContainer>
+        </div>
+      </div>
+      <div className="card-head">
+        <h3>Per image</h3>
+        <label className="small">
+          Sort by{' '}
+          <select value={sort} onChange={(e) => setSort(e.target.value as 'name' | 'score')} data-testid="evaluate-sort">
+            <option value="name">folder and name</option>
+            <option value="score">score, highest first</option>
+          </select>
+        </label>
+      </div>
+      <div className="evaluate-table-wrap">
+        <table className="evaluate-table" data-testid="evaluate-table">
+          <thead>
+            <tr>
+              <th scope="col">Image</th>
+              <th scope="col">Folder</th>
+              <th scope="col">Label</th>
+              <th scope="col" className="num">
+                Raw score
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.name} data-testid="evaluate-row" data-name={r.name} data-score={r.score} data-label={r.label}>
+                <td>{r.name.split('/').pop()}</td>
+                <td>{r.defect}</td>
+                <td>
+                  <span className={`verdict-chip ${r.label ? 'verdict-fail' : 'verdict-pass'}`}>{r.label ? 'defective' : 'good'}</span>
+                </td>
+                <td className="num">{r.score.toPrecision(5)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {run.skipped.length > 0 && (
+        <ul className="file-errors" data-testid="evaluate-skipped">
+          {run.skipped.map((s) => (
+            <li key={s.name}>
+              {s.name}: {s.reason}
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
+/** Evaluate a profile on a labelled folder (MVTec AD layout): the metrics the CLI's `eval` prints, computed in the worker. */
+export function EvaluateView() {
+  const profiles = useAppStore((s) => s.profiles);
+  const selectedId = useAppStore((s) => s.selectedId);
+  const ready = useAppStore((s) => s.engineStatus === 'ready');
+  const { layout, running, progress, result, error } = useEvaluateStore();
+  const [over, setOver] = useState(false);
+  const folderId = useId();
+  const profileId = useId();
+  const folderRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    folderRef.current?.setAttribute('webkitdirectory', '');
+  }, []);
+  const profile = profiles.find((p) => p.id === selectedId) ?? null;
+  const usable = Boolean(layout && !layout.problem);
+  const defective = layout ? layout.items.length - layout.goodCount : 0;
+
+  return (
+    <main className="evaluate">
+      <section className="card" aria-labelledby="evaluate-title" data-testid="evaluate-view">
+        <h2 id="evaluate-title">Evaluate</h2>
+        <p className="small muted">
+          Measure a profile on a labelled folder: image AUROC, pixel AUROC, AUPRO and F1-max, as <code>anomaly-inspector eval</code> computes them. {LAYOUT_HINT} A train/ folder is ignored.
+        </p>
+        <div className="evaluate-controls">
+          <label htmlFor={profileId}>Profile</label>
+          <select id={profileId} value={selectedId ?? ''} onChange={(e) => selectProfile(e.target.value)} disabled={running || profiles.length === 0} data-testid="evaluate-profile">
+            {profiles.length === 0 && <option value="">No profiles: build one first</option>}
+            {!profile && profiles.length > 0 && <option value="">Choose a profile</option>}
+            {profiles.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name} (bank {p.bank.size})
+              </option>
+            ))}
+          </select>
+        </div>
+        <div
+          className={`drop${over ? ' drop-over' : ''}${running ? ' drop-disabled' : ''}`}
+          onDragOver={(e) => {
+            e.preventDefault();
+            if (!running) setOver(true);
+          }}
+          onDragLeave={() => setOver(false)}
+          onDrop={(e) => {
+            e.preventDefault();
+            setOver(false);
+            if (!running) void fromDataTransfer(e.dataTransfer).then(chooseEvaluationFolder);
+          }}
+          data-testid="evaluate-drop"
+        >
+          <span className="drop-label">Labelled folder</span>
+          <span className="muted small">Drop the dataset folder (e.g. one MVTec AD category) here, or choose it.</span>
+          <div className="actions">
+            <label htmlFor={folderId} className={`button-like${running ? ' disabled' : ''}`}>
+              Choose a folder
+            </label>
+            <input
+              id={folderId}
+              ref={folderRef}
+              className="visually-hidden"
+              type="file"
+              multiple
+              disabled={running}
+              data-testid="evaluate-folder"
+              onChange={(e) => {
+                const picked = e.target.files ? fromFileList(e.target.files) : [];
+                e.target.value = '';
+                chooseEvaluationFolder(picked);
+              }}
+            />
+            {layout && (
+              <button type="button" onClick={clearEvaluationFolder} disabled={running}>
+                Clear
+              </button>
+            )}
+          </div>
+        </div>
+        {layout && !layout.problem && (
+          <p className="small" data-testid="evaluate-set" data-count={layout.items.length} data-masks={layout.maskCount}>
+            {layout.root ? `${layout.root}: ` : ''}
+            {layout.items.length} test images: {layout.goodCount} good, {defective} defective in {layout.defects.length} folder{layout.defects.length === 1 ? '' : 's'} ({layout.defects.join(', ')}); {layout.maskCount} masks
+            {layout.maskCount === 0 ? ' (pixel AUROC and AUPRO need ground_truth masks)' : ''}.
+            {layout.ignored.length > 0 && ` ${layout.ignored.length} file${layout.ignored.length === 1 ? '' : 's'} outside the layout ignored.`}
+          </p>
+        )}
+        {error && (
+          <p className="error-text" role="alert" data-testid="evaluate-error">
+            {error}
+          </p>
+        )}
+        {layout && layout.ignored.length > 0 && (layout.problem || layout.ignored.length <= 12) && (
+          <details className="small" open={Boolean(layout.problem)}>
+            <summary>Files not in the layout ({layout.ignored.length})</summary>
+            <ul>
+              {layout.ignored.slice(0, 50).map((f) => (
+                <li key={f.path}>
+                  {f.path}: {f.reason}
+                </li>
+              ))}
+            </ul>
+          </details>
+        )}
+        <div className="actions evaluate-run">
+          <button type="button" className="primary" disabled={!usable || !profile || !ready || running} onClick={() => void runEvaluation()} data-testid="evaluate-run">
+            Evaluate
+          </button>
+          {running && (
+            <button type="button" onClick={cancelEvaluation} data-testid="evaluate-cancel">
+              Cancel
+            </button>
+          )}
+          {!profile && <span className="small muted">Choose a profile.</span>}
+          {profile && !ready && <span className="small muted">The engine is starting…</span>}
+        </div>
+        {running && <ProgressBar progress={progress} label="Evaluation progress" testId="evaluate-progress" />}
+      </section>
+      {result && (
+        <section className="card" aria-labelledby="evaluate-results-title" data-testid="evaluate-results">
+          <h2 id="evaluate-results-title">Results</h2>
+          <Results run={result} />
+        </section>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { readLayout } from './layout';
+
+const f = (...paths: string[]) => paths.map((path) => ({ path, file: path }));
+
+describe('readLayout (MVTec AD folder)', () => {
+  it('labels test/good 0 and test/<defect> 1, pairs masks, ignores train/, sorts as the CLI', () => {
+    const l = readLayout(
+      f(
+        'glass/train/good/000.png',
+        'glass/test/edge/001.png',
+        'glass/test/angle/000.png',
+        'glass/test/good/001.png',
+        'glass/test/good/000.png',
+        'glass/test/edge/000.png',
+        'glass/ground_truth/angle/000_mask.png',
+        'glass/ground_truth/edge/001_mask.png',
+        'glass/license.txt',
+      ),
+    );
+    expect(l.problem).toBeNull();
+    expect(l.root).toBe('glass');
+    expect(l.items.map((i) => [i.name, i.label, i.mask ?? null])).toEqual([
+      ['test/angle/000.png', 1, 'glass/ground_truth/angle/000_mask.png'],
+      ['test/edge/000.png', 1, null],
+      ['test/edge/001.png', 1, 'glass/ground_truth/edge/001_mask.png'],
+      ['test/good/000.png', 0, null],
+      ['test/good/001.png', 0, null],
+    ]);
+    expect(l.defects).toEqual(['angle', 'edge']);
+    expect(l.maskCount).toBe(2);
+    expect(l.ignored.map((i) => i.path)).toEqual(['glass/license.txt']);
+  });
+
+  it('accepts the folder contents dropped at top level', () => {
+    const l = readLayout(f('test/good/a.png', 'test/crack/b.png', 'ground_truth/crack/b_mask.png'));
+    expect(l.problem).toBeNull();
+    expect(l.items).toHaveLength(2);
+    expect(l.maskCount).toBe(1);
+  });
+
+  it('explains files that are not in the layout', () => {
+    expect(readLayout(f('photos/a.png', 'photos/b.png')).problem).toMatch(/No test images found.*MVTec AD layout/);
+    expect(readLayout(f('x/train/good/a.png')).problem).toMatch(/No test images/);
+    expect(readLayout(f('test/good/a.png')).problem).toMatch(/defective images too/);
+    expect(readLayout(f('test/crack/a.png')).problem).toMatch(/No test\/good/);
+    expect(readLayout(f('a/test/good/1.png', 'a/test/x/1.png', 'b/test/good/1.png')).problem).toMatch(/more than one dataset/);
+  });
+});

@@ -8,8 +8,8 @@ import * as tf from '../tf';
 export type DistanceMetric = 'squared' | 'euclidean';
 
 export interface MemoryBankTensors {
-  /** [size, dim], for gathering rows. */
-  bank: tf.Tensor2D;
+  /** Rows in the bank. */
+  size: number;
   /** The bank transposed in blocks of columns ([dim, blockRows] each): tfjs' WASM matMul is ~10x
    * slower with a transposed right operand, so the transpose is paid once here. */
   blocksT: tf.Tensor2D[];
@@ -19,6 +19,7 @@ export interface MemoryBankTensors {
 
 export const BANK_BLOCK_ROWS = 4096;
 
+/** Prepares the search blocks of a bank; the caller keeps (and disposes) `bank`. */
 export function prepareBank(bank: tf.Tensor2D): MemoryBankTensors {
   const m = bank.shape[0];
   const blocksT: tf.Tensor2D[] = [];
@@ -31,11 +32,10 @@ export function prepareBank(bank: tf.Tensor2D): MemoryBankTensors {
       blockNorms.push(tf.keep(tf.sum(tf.square(block), 1) as tf.Tensor1D));
     });
   }
-  return { bank, blocksT, blockNorms };
+  return { size: m, blocksT, blockNorms };
 }
 
 export function disposeBank(mem: MemoryBankTensors): void {
-  mem.bank.dispose();
   mem.blocksT.forEach((t) => t.dispose());
   mem.blockNorms.forEach((t) => t.dispose());
 }
@@ -56,7 +56,7 @@ export function allSquaredDistances(queries: tf.Tensor2D, mem: MemoryBankTensors
 /** Squared distances [q, k] to the k nearest bank rows (ascending), as a tensor. */
 export function nearestSquaredDistances(queries: tf.Tensor2D, mem: MemoryBankTensors, k = 1): tf.Tensor2D {
   return tf.tidy(() => {
-    const m = mem.bank.shape[0];
+    const m = mem.size;
     if (k > m) throw new Error(`k = ${k} exceeds the memory bank size ${m}`);
     const qNorm = tf.sum(tf.square(queries), 1, true) as tf.Tensor2D;
     const smallest = (d: tf.Tensor2D, n: number) =>

@@ -29,11 +29,11 @@ describe('subspace-pruned exact search', () => {
 
   for (const [noise, label] of [[0.05, 'a tight bound (candidates suffice)'], [3, 'a loose bound (falls back to the full search)']] as const) {
     it(`equals the full search with ${label}`, async () => {
-      const dim = 64, m = 3000, n = 300;
+      const dim = 64, m = 5000, n = 300; // two blocks of bank columns
       const bank = structured(m, dim, 8, 1, noise);
       const queries = structured(n, dim, 8, 2, noise);
       const mem = prepareBank(tf.tensor2d(bank, [m, dim]));
-      const index = await SubspaceIndex.build(bank, dim, mem, 12);
+      const index = await SubspaceIndex.build(bank, dim, 12);
       const q = tf.tensor2d(queries, [n, dim]);
       const got = await index.nearestSquared(q, mem);
       const fullT = nearestSquaredDistances(q, mem, 1);
@@ -52,7 +52,7 @@ describe('subspace-pruned exact search', () => {
   it('is exact for a bank smaller than the candidate count', async () => {
     const bank = structured(10, 16, 2, 3, 0.5);
     const mem = prepareBank(tf.tensor2d(bank, [10, 16]));
-    const index = await SubspaceIndex.build(bank, 16, mem, 4);
+    const index = await SubspaceIndex.build(bank, 16, 4);
     const q = tf.tensor2d(bank.subarray(16 * 3, 16 * 5), [2, 16]);
     const got = await index.nearestSquared(q, mem);
     expect(got[0]).toBeLessThan(1e-9);

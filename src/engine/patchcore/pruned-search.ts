@@ -1,7 +1,7 @@
 import * as tf from '../tf';
 import { seededRandom } from './random';
 import type { MemoryBankTensors } from './nearest';
-import { nearestSquaredDistances } from './nearest';
+import { BANK_BLOCK_ROWS, nearestSquaredDistances } from './nearest';
 
 /**
  * Exact nearest-neighbour search with a principal-subspace lower bound.
@@ -49,14 +49,15 @@ export class SubspaceIndex {
   ) {}
 
   /** Builds the index: the bank's mean and top principal directions by subspace iteration. */
-  static async build(rows: Float32Array, dim: number, mem: MemoryBankTensors, subspaceDim = SUBSPACE_DIM): Promise<SubspaceIndex> {
+  static async build(rows: Float32Array, dim: number, subspaceDim = SUBSPACE_DIM): Promise<SubspaceIndex> {
     const p = Math.min(subspaceDim, dim);
-    const mean = tf.tidy(() => tf.mean(mem.bank, 0) as tf.Tensor1D);
-    const m = mem.bank.shape[0];
+    const m = rows.length / dim;
+    const bank = tf.tensor2d(rows, [m, dim]);
+    const mean = tf.tidy(() => tf.mean(bank, 0) as tf.Tensor1D);
     const step = Math.max(1, Math.floor(m / COVARIANCE_ROWS));
     const sample = Array.from({ length: Math.ceil(m / step) }, (_, i) => i * step);
     const covariance = tf.tidy(() => {
-      const centred = tf.sub(tf.gather(mem.bank, sample), mean);
+      const centred = tf.sub(tf.gather(bank, sample), mean);
       return tf.matMul(tf.transpose(centred), centred) as tf.Tensor2D;
     });
     const random = seededRandom(12345);
@@ -72,9 +73,10 @@ export class SubspaceIndex {
     covariance.dispose();
     const basis = tf.tensor2d(Float32Array.from(v), [dim, p]);
     const [projectedT, projectedNorms] = tf.tidy(() => {
-      const projected = tf.matMul(tf.sub(mem.bank, mean), basis);
+      const projected = tf.matMul(tf.sub(bank, mean), basis);
       return [tf.transpose(projected) as tf.Tensor2D, tf.sum(tf.square(projected), 1) as tf.Tensor1D];
     });
+    bank.dispose();
     const maxNorm = (await tf.max(projectedNorms).data())[0];
     return new SubspaceIndex(rows, dim, mean, basis, projectedT, projectedNorms, maxNorm);
   }
@@ -84,12 +86,28 @@ export class SubspaceIndex {
     const n = queries.shape[0];
     const m = this.projectedNorms.shape[0];
     const t = Math.min(CANDIDATES + 1, m);
+    // Lower bounds in blocks of bank columns (never a full queries x bank matrix), the t smallest
+    // of each block kept, then the t smallest overall.
     const [candidates, bounds, qNorms] = tf.tidy(() => {
       const qp = tf.matMul(tf.sub(queries, this.mean), this.basis);
       const qpNorm = tf.sum(tf.square(qp), 1, true);
-      const lower = tf.relu(tf.sub(tf.add(qpNorm, tf.expandDims(this.projectedNorms, 0)), tf.mul(tf.matMul(qp, this.projectedT), 2)));
-      const top = tf.topk(tf.neg(lower), t);
-      return [top.indices, tf.neg(top.values), qpNorm];
+      const values: tf.Tensor[] = [];
+      const indices: tf.Tensor[] = [];
+      for (let start = 0; start < m; start += BANK_BLOCK_ROWS) {
+        const size = Math.min(BANK_BLOCK_ROWS, m - start);
+        const blockT = tf.slice(this.projectedT, [0, start], [-1, size]);
+        const norms = tf.slice(this.projectedNorms, [start], [size]);
+        const lower = tf.relu(tf.sub(tf.add(qpNorm, tf.expandDims(norms, 0)), tf.mul(tf.matMul(qp, blockT), 2)));
+        const top = tf.topk(tf.neg(lower), Math.min(t, size));
+        values.push(top.values);
+        indices.push(tf.add(top.indices, tf.scalar(start, 'int32')));
+      }
+      const allValues = tf.concat(values, 1);
+      const allIndices = tf.concat(indices, 1);
+      const top = tf.topk(allValues, t);
+      const rowsOfTop = tf.add(tf.mul(tf.expandDims(tf.range(0, n, 1, 'int32'), 1), tf.scalar(allValues.shape[1]!, 'int32')), top.indices);
+      const picked = tf.reshape(tf.gather(tf.reshape(allIndices, [-1]), tf.reshape(rowsOfTop, [-1])), [n, t]);
+      return [picked, tf.neg(top.values), qpNorm];
     });
     const [idx, lb, qn, q] = await Promise.all([candidates.data(), bounds.data(), qNorms.data(), queries.data()]);
     tf.dispose([candidates, bounds, qNorms]);

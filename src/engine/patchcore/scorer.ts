@@ -53,7 +53,9 @@ export class PatchCoreScorer {
     dim: number,
     options: ScoringOptions = {},
   ) {
-    this.mem = prepareBank(tf.tensor2d(bank, [bank.length / dim, dim]));
+    const rows = tf.tensor2d(bank, [bank.length / dim, dim]);
+    this.mem = prepareBank(rows);
+    rows.dispose();
     this.options = withScoringDefaults(options);
     this.bankRows = bank;
   }
@@ -64,7 +66,7 @@ export class PatchCoreScorer {
   private async patchScores(embedding: tf.Tensor2D): Promise<Float32Array> {
     const { k, metric } = this.options;
     if (k === 1) {
-      this.index ??= SubspaceIndex.build(this.bankRows, this.bankRows.length / this.bankSize, this.mem);
+      this.index ??= SubspaceIndex.build(this.bankRows, this.bankRows.length / this.bankSize);
       const d2 = await (await this.index).nearestSquared(embedding, this.mem);
       if (metric === 'euclidean') for (let i = 0; i < d2.length; i++) d2[i] = Math.sqrt(d2[i]);
       return d2;
@@ -76,7 +78,7 @@ export class PatchCoreScorer {
   }
 
   get bankSize(): number {
-    return this.mem.bank.shape[0];
+    return this.mem.size;
   }
 
   async score(image: RgbImage, timings?: ScoreTimings): Promise<ImageScore> {
@@ -113,21 +115,33 @@ export class PatchCoreScorer {
    */
   private async reweightFactor(embedding: tf.Tensor2D, patch: number): Promise<number> {
     const b = Math.min(this.options.reweightNeighbours, this.bankSize);
-    const distances = tf.tidy(() => {
-      const q = tf.slice(embedding, [patch, 0], [1, -1]);
-      const toBank = (v: tf.Tensor2D) => tf.reshape(allSquaredDistances(v, this.mem), [-1]);
-      const nearest = tf.argMin(toBank(q));
-      const mStar = tf.gather(this.mem.bank, tf.reshape(nearest, [1])) as tf.Tensor2D;
-      const support = tf.topk(tf.neg(toBank(mStar)), b).indices;
-      const supportRows = tf.gather(this.mem.bank, support) as tf.Tensor2D;
-      return tf.sqrt(tf.sum(tf.squaredDifference(supportRows, q), 1));
-    });
-    const d = await distances.data();
-    distances.dispose();
+    const toBank = (v: tf.Tensor2D) => tf.reshape(allSquaredDistances(v, this.mem), [-1]);
+    const q = tf.slice(embedding, [patch, 0], [1, -1]);
+    const nearestT = tf.tidy(() => tf.argMin(toBank(q)));
+    const mStarIndex = (await nearestT.data())[0];
+    const supportT = tf.tidy(() => tf.topk(tf.neg(toBank(tf.tensor2d(this.row(mStarIndex), [1, this.dim]))), b).indices);
+    const support = [...(await supportT.data())];
+    const distancesT = tf.tidy(() => tf.sqrt(tf.sum(tf.squaredDifference(tf.tensor2d(this.rows(support), [b, this.dim]), q), 1)));
+    const d = await distancesT.data();
+    tf.dispose([q, nearestT, supportT, distancesT]);
     const maxD = Math.max(...d);
     let denom = 0;
     for (const v of d) denom += Math.exp(v - maxD);
     return 1 - Math.exp(d[0] - maxD) / denom;
+  }
+
+  private get dim(): number {
+    return this.bankRows.length / this.bankSize;
+  }
+
+  private row(i: number): Float32Array {
+    return this.bankRows.subarray(i * this.dim, (i + 1) * this.dim);
+  }
+
+  private rows(indices: number[]): Float32Array {
+    const out = new Float32Array(indices.length * this.dim);
+    indices.forEach((r, i) => out.set(this.row(r), i * this.dim));
+    return out;
   }
 
   dispose(): void {

@@ -92,13 +92,25 @@ test('glass evaluated in the page equals `eval` of the CLI on the exported profi
   console.log(`largest relative per-image score difference page vs CLI: ${worst.toExponential(2)}`);
   expect(worst).toBeLessThan(1e-3);
 
+  // Cancel: the run stops, the last result stays.
+  await page.getByTestId('evaluate-run').click();
+  await expect(page.getByTestId('evaluate-progress')).toBeVisible();
+  await page.getByTestId('evaluate-cancel').click();
+  await expect(page.getByTestId('alerts')).toContainText('Evaluation cancelled');
+  await expect(page.getByTestId('evaluate-run')).toBeEnabled();
+  await expect(page.getByTestId('evaluate-progress')).toBeHidden();
+  await expect(page.getByTestId('metric-image_auroc')).toHaveAttribute('data-value', String(fromPage.image_auroc));
+  const dismiss = page.getByTestId('alerts').getByRole('button', { name: 'Dismiss' });
+  while ((await dismiss.count()) > 0) await dismiss.first().click();
+
   mkdirSync(SHOTS, { recursive: true });
   for (const [w, h] of [
     [1280, 800],
     [768, 1024],
   ]) {
     await page.setViewportSize({ width: w, height: h });
-    await page.getByTestId('evaluate-results').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    await page.mouse.move(0, 0);
+    await page.getByTestId('evaluate-view').evaluate((e) => e.scrollIntoView({ block: 'start' }));
     await page.waitForTimeout(400);
     await page.screenshot({ path: `${SHOTS}/evaluate-${w}x${h}.png` });
   }

@@ -1,5 +1,5 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
-import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { rocCurve } from '../../engine/metrics';
 import { selectProfile } from '../../state/actions';
 import { useAppStore } from '../../state/app-store';
@@ -12,6 +12,7 @@ import { LAYOUT_HINT } from './layout';
 import './evaluate.css';
 
 const BINS = 20;
+const TICKS = [0, 0.2, 0.4, 0.6, 0.8, 1];
 
 /** As `eval` prints them: 4 decimals, n/a when not computed. */
 export function fmtMetric(v: number | null): string {
@@ -65,19 +66,23 @@ function Results({ run }: { run: EvaluationRun }) {
       </p>
       <div className="evaluate-charts">
         <div className="chart" data-testid="evaluate-roc" aria-label={`ROC curve, image AUROC ${fmtMetric(m.image_auroc)}`}>
-          <h3>ROC curve (images)</h3>
+          <h3>ROC curve (images): true vs false positive rate</h3>
           <ResponsiveContainer width="100%" height={240}>
             <LineChart data={roc} margin={{ top: 8, right: 12, bottom: 16, left: 0 }}>
               <CartesianGrid strokeDasharray="3 3" />
-              <XAxis dataKey="fpr" type="number" domain={[0, 1]} tickFormatter={(v: number) => v.toFixed(1)} label={{ value: 'false positive rate', position: 'insideBottom', offset: -8, fontSize: 12 }} />
-              <YAxis dataKey="tpr" type="number" domain={[0, 1]} width={36} tickFormatter={(v: number) => v.toFixed(1)} label={{ value: 'TPR', angle: -90, position: 'insideLeft', fontSize: 12 }} />
+              <XAxis dataKey="fpr" type="number" domain={[0, 1]} ticks={TICKS} tickFormatter={(v: number) => v.toFixed(1)} label={{ value: 'false positive rate', position: 'insideBottom', offset: -8, fontSize: 12 }} />
+              <YAxis dataKey="tpr" type="number" domain={[0, 1]} width={36} ticks={TICKS} tickFormatter={(v: number) => v.toFixed(1)} />
               <Tooltip formatter={(v) => Number(v).toFixed(3)} labelFormatter={(v) => `FPR ${Number(v).toFixed(3)}`} />
-              <Line type="linear" dataKey="tpr" stroke="#7c3aed" dot={false} isAnimationActive={false} name="TPR" />
+              <ReferenceLine segment={[{ x: 0, y: 0 }, { x: 1, y: 1 }]} stroke="#9ca3af" strokeDasharray="4 4" />
+              <Line type="linear" dataKey="tpr" stroke="#7c3aed" strokeWidth={2} dot={false} isAnimationActive={false} name="TPR" />
             </LineChart>
           </ResponsiveContainer>
+          <p className="small muted">
+            Image AUROC {fmtMetric(m.image_auroc)} over {run.images.length} images; the dashed diagonal is chance.
+          </p>
         </div>
         <div className="chart" data-testid="evaluate-histogram" aria-label="Histogram of scores, good and defective">
-          <h3>Scores by class</h3>
+          <h3>Raw scores by class</h3>
           <ResponsiveContainer width="100%" height={240}>
             <BarChart data={bins} margin={{ top: 8, right: 12, bottom: 4, left: 0 }} barGap={0} barCategoryGap={1}>
               <CartesianGrid strokeDasharray="3 3" />
@@ -89,6 +94,7 @@ function Results({ run }: { run: EvaluationRun }) {
               <Bar dataKey="defective" name="Defective" stackId="s" fill="#dc2626" isAnimationActive={false} />
             </BarChart>
           </ResponsiveContainer>
+          <p className="small muted">Good and defective images in {BINS} shared bins; a gap between the colours means a threshold separates them.</p>
         </div>
       </div>
       <div className="card-head">

@@ -9,6 +9,8 @@
 import type { Backbone } from '../src/engine/backbones/backbone';
 import { loadBackbone } from '../src/engine/backbones/backbone';
 import type { FileSource } from '../src/engine/backbones/weights-file';
+import { RESNET50_IMAGENET } from '../src/engine/backbones/spec';
+import { convertBackbone, exportBackbone, storedBackboneSource } from './backbones';
 import { runBenchmark } from '../src/engine/bench';
 import { evaluate, localScoreItem } from '../src/engine/evaluate';
 import type { LabelledImage } from '../src/engine/evaluate';
@@ -138,6 +140,51 @@ function disposeBackbone(): void {
     // tensors of a lost device
   }
   backbone = null;
+  for (const b of storedBackbones.values()) {
+    try {
+      b.dispose();
+    } catch {
+      // tensors of a lost device
+    }
+  }
+  storedBackbones.clear();
+}
+
+/** Converted backbones loaded from IndexedDB, by id (most recently used last). */
+const storedBackbones = new Map<string, Backbone>();
+const MAX_STORED_BACKBONES = 2;
+
+/**
+ * The backbone a build or a profile names: the bundled one, or a converted one loaded from IndexedDB
+ * (refused with a clear message when it is not stored, or when its weights differ from the profile's).
+ */
+async function backboneFor(id: string | undefined, weightsHash?: string, onProgress?: (p: Progress) => void): Promise<Backbone> {
+  if (!id || id === RESNET50_IMAGENET.id) return requireBackbone();
+  let b = storedBackbones.get(id);
+  if (!b) {
+    const source = await storedBackboneSource(id);
+    const report = stageReporter('backbone', 1, onProgress);
+    b = await loadBackbone(source, `backbone "${id}"`, (f) => report(f));
+    storedBackbones.set(id, b);
+    while (storedBackbones.size > MAX_STORED_BACKBONES) {
+      const [oldest, old] = storedBackbones.entries().next().value as [string, Backbone];
+      for (const p of profiles.values()) {
+        if (p.meta.backbone.id === oldest && p.scorer) {
+          p.scorer.dispose();
+          p.scorer = null;
+        }
+      }
+      old.dispose();
+      storedBackbones.delete(oldest);
+    }
+  } else {
+    storedBackbones.delete(id);
+    storedBackbones.set(id, b);
+  }
+  if (weightsHash && b.weightsHash !== weightsHash) {
+    throw new Error(`the stored backbone "${id}" has other weights than the ones this profile was built on (weights hash ${b.weightsHash.slice(0, 12)}, the profile needs ${weightsHash.slice(0, 12)}); convert the original checkpoint again or rebuild the profile`);
+  }
+  return b;
 }
 
 function backendReason(name: BackendName, how: BackendInfo['how'], wanted: BackendName | null, notes: string[]): string {
@@ -280,7 +327,7 @@ function imageSource(files: FileBytes[]): ImageSource {
 function scorerFor(p: LoadedProfile): PatchCoreScorer {
   if (!p.scorer) {
     const s = p.meta.scoring;
-    p.scorer = new PatchCoreScorer(requireBackbone(), p.bank, p.meta.bank.dim, { k: s.k, metric: s.metric, reweight: s.reweight, sigma: s.sigma });
+    p.scorer = new PatchCoreScorer(p.meta.backbone.id === RESNET50_IMAGENET.id ? requireBackbone() : storedBackbones.get(p.meta.backbone.id)!, p.bank, p.meta.bank.dim, { k: s.k, metric: s.metric, reweight: s.reweight, sigma: s.sigma });
   }
   return p.scorer;
 }
@@ -315,7 +362,7 @@ async function buildFrom(options: BuildOptions, images: NamedImage[], signal: Ab
   const { fit, holdout } = splitHoldout(images, options.holdout);
   return onBackend(signal, async (s) => {
     const t0 = performance.now();
-    const model = requireBackbone();
+    const model = await backboneFor(options.backboneId, undefined, onProgress);
     const source: ImageSource = { count: fit.length, name: (i) => fit[i].name, load: (i) => fit[i].load() };
     // On a software WebGPU adapter (SwiftShader) the device coreset is a CPU emulation of a GPU loop:
     // the engine's pruned host search picks the same points far faster there.
@@ -495,6 +542,11 @@ function importProfile(req: RequestMap['import']): ResultMap['import'] {
 
 async function handle(req: EngineRequest, signal: AbortSignal, onProgress: (p: Progress) => void): Promise<ResultMap[keyof ResultMap]> {
   throwIfAborted(signal);
+  // A loaded profile on a converted backbone: make sure that backbone is loaded (after a backend switch too).
+  const keyed = 'key' in req && req.type !== 'load-profile' ? profiles.get(req.key) : undefined;
+  if (keyed && keyed.meta.backbone.id !== RESNET50_IMAGENET.id && !storedBackbones.has(keyed.meta.backbone.id)) {
+    await backboneFor(keyed.meta.backbone.id, keyed.meta.backbone.weightsHash, onProgress);
+  }
   switch (req.type) {
     case 'init':
       return applyChoice(req.choice, onProgress, req.calibration);
@@ -503,8 +555,11 @@ async function handle(req: EngineRequest, signal: AbortSignal, onProgress: (p: P
     case 'build':
       return build(req, signal, onProgress);
     case 'load-profile':
+      await backboneFor(req.meta.backbone.id, req.meta.backbone.id === RESNET50_IMAGENET.id ? undefined : req.meta.backbone.weightsHash, onProgress);
       rememberProfile(req.key, req.meta, bankToFloat32(req.bank));
       return { key: req.key };
+    case 'convert-backbone':
+      return convertBackbone(req.file, signal, onProgress);
     case 'score':
       return score(req, signal);
     case 'score-frame':
@@ -551,6 +606,9 @@ scope.onmessage = (ev: MessageEvent<EngineRequest>) => {
       return;
     case 'import':
       answer(() => importProfile(req));
+      return;
+    case 'export-backbone':
+      answer(() => exportBackbone(req.backboneId));
       return;
     case 'demo-render':
       answer(() => demoRender(req));

@@ -13,6 +13,7 @@ import type { EvaluationMetrics, ImageResult } from '../src/engine/evaluate';
 import type { SkippedImage } from '../src/engine/patchcore/memory-bank';
 import type { Progress } from '../src/engine/progress';
 import type { ProfileMeta } from '../src/engine/profile/profile';
+import type { BackboneInfo } from '../src/storage/backbone-store';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendChoice = BackendName | 'auto';
@@ -74,6 +75,8 @@ export interface BuildOptions {
   /** Fraction of the images held out to calibrate the threshold (every n-th, as `fit --holdout`). */
   holdout: number;
   dtype: 'float32' | 'float16';
+  /** A converted backbone stored in IndexedDB (src/storage/backbone-store.ts); default: the bundled ResNet50. */
+  backboneId?: string;
 }
 
 export interface BuildResult {
@@ -201,6 +204,10 @@ export interface RequestMap {
   evaluate: { key: string; files: EvalFile[] };
   /** Renders demo test images (good first, then `perDefect` of each defect type). */
   'demo-render': { testGood: number; perDefect: number; size: number; seed: number };
+  /** A .pth / .safetensors checkpoint -> a converted backbone, stored in IndexedDB by the worker. */
+  'convert-backbone': { file: FileBytes };
+  /** A stored backbone -> one .safetensors in torchvision naming, its spec in __metadata__. */
+  'export-backbone': { backboneId: string };
   /** Aborts request `target`. */
   cancel: { target: number };
   /** Testing aid: destroys the WebGPU device as a driver reset would. */
@@ -221,6 +228,8 @@ export interface ResultMap {
   'demo-build': BuildResult;
   evaluate: EvaluateResult;
   'demo-render': { images: DemoImageData[] };
+  'convert-backbone': BackboneInfo;
+  'export-backbone': { bytes: ArrayBuffer; fileName: string };
   cancel: { cancelled: boolean };
   'debug-lose-device': { lost: boolean };
 }

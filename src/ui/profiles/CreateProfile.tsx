@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { buildProfile, cancelBuild } from '../../state/actions';
 import { useAppStore } from '../../state/app-store';
+import { BUNDLED_BACKBONE, useBackbones } from '../../state/backbones';
 import { FileDrop } from '../shell/FileDrop';
 import { formatBytes } from '../shell/format';
 import { ProgressBar } from '../shell/ProgressBar';
@@ -13,6 +14,9 @@ export function CreateProfile() {
   const [name, setName] = useState('');
   const [ratio, setRatio] = useState('0.1');
   const [fp16, setFp16] = useState(false);
+  const [backboneId, setBackboneId] = useState(BUNDLED_BACKBONE.id);
+  const storedBackbones = useBackbones((s) => s.stored);
+  const backboneOk = backboneId === BUNDLED_BACKBONE.id || storedBackbones.some((b) => b.id === backboneId);
   const build = useAppStore((s) => s.build);
   const ready = useAppStore((s) => s.engineStatus === 'ready');
   const ratioValue = Number(ratio);
@@ -46,6 +50,17 @@ export function CreateProfile() {
           Coreset ratio
           <input type="number" min={0.001} max={1} step={0.01} value={ratio} onChange={(e) => setRatio(e.target.value)} disabled={build.running} aria-invalid={!ratioOk} />
         </label>
+        <label>
+          Backbone
+          <select value={backboneOk ? backboneId : BUNDLED_BACKBONE.id} onChange={(e) => setBackboneId(e.target.value)} disabled={build.running} data-testid="build-backbone">
+            <option value={BUNDLED_BACKBONE.id}>{BUNDLED_BACKBONE.label}</option>
+            {storedBackbones.map((b) => (
+              <option key={b.id} value={b.id}>
+                {b.label}
+              </option>
+            ))}
+          </select>
+        </label>
         <label className="check">
           <input type="checkbox" checked={fp16} onChange={(e) => setFp16(e.target.checked)} disabled={build.running} />
           Store bank as float16
@@ -57,7 +72,7 @@ export function CreateProfile() {
           className="primary"
           data-testid="build-button"
           disabled={!ready || build.running || files.length === 0 || !ratioOk}
-          onClick={() => void buildProfile(files, { name: name.trim() || 'Untitled profile', coresetRatio: ratioValue, dtype: fp16 ? 'float16' : 'float32' }).then((m) => m && setFiles([]))}
+          onClick={() => void buildProfile(files, { name: name.trim() || 'Untitled profile', coresetRatio: ratioValue, dtype: fp16 ? 'float16' : 'float32', backboneId: backboneOk && backboneId !== BUNDLED_BACKBONE.id ? backboneId : undefined }).then((m) => m && setFiles([]))}
         >
           Build profile
         </button>

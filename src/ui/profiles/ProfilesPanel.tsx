@@ -1,3 +1,4 @@
+import { BackbonesSection } from '../backbones/BackbonesSection';
 import { CreateProfile } from './CreateProfile';
 import { ProfileList } from './ProfileList';
 
@@ -7,6 +8,7 @@ export function ProfilesPanel() {
     <div className="panel" data-testid="profiles-panel">
       <CreateProfile />
       <ProfileList />
+      <BackbonesSection />
     </div>
   );
 }

@@ -1,0 +1,117 @@
+/**
+ * Converted backbones in the worker: a dropped .pth / .safetensors becomes a backbone folder
+ * (src/engine/convert), stored in IndexedDB (src/storage/backbone-store.ts); a stored one is read
+ * back through a FileSource, or exported as one .safetensors in torchvision naming.
+ */
+import { hashTensors } from '../src/engine/backbones/backbone';
+import { RESNET50_IMAGENET } from '../src/engine/backbones/spec';
+import type { FileSource } from '../src/engine/backbones/weights-file';
+import { parseManifest, readWeights } from '../src/engine/backbones/weights-file';
+import { convertCheckpoint, readSafetensors, writeSafetensors } from '../src/engine/convert';
+import type { Progress } from '../src/engine/progress';
+import { stageReporter, throwIfAborted } from '../src/engine/progress';
+import type { BackboneInfo } from '../src/storage/backbone-store';
+import { BackboneStore } from '../src/storage/backbone-store';
+import { idbStore } from '../src/storage/kv';
+import type { FileBytes } from './protocol';
+
+let store: BackboneStore | null = null;
+function backbones(): BackboneStore {
+  store ??= new BackboneStore(idbStore(), async () => navigator.storage?.estimate?.());
+  return store;
+}
+
+export function storedBackboneSource(id: string): Promise<FileSource> {
+  return backbones().source(id);
+}
+
+function memorySource(files: { path: string; bytes: Uint8Array }[]): FileSource {
+  const get = (path: string) => {
+    const f = files.find((x) => x.path === path);
+    if (!f) throw new Error(`${path} is missing`);
+    return f.bytes;
+  };
+  return { readBytes: async (path) => get(path), readText: async (path) => new TextDecoder().decode(get(path)) };
+}
+
+/** The id and label a file exported by this app carries in its metadata, if any. */
+function exportedSpec(bytes: Uint8Array, name: string): { id?: string; label?: string } {
+  if (!/\.safetensors$/i.test(name)) return {};
+  try {
+    const spec = JSON.parse(readSafetensors(bytes, name).metadata.spec ?? 'null');
+    return { id: typeof spec?.id === 'string' ? spec.id : undefined, label: typeof spec?.label === 'string' ? spec.label : undefined };
+  } catch {
+    return {};
+  }
+}
+
+const PATCHCORE_CHANNELS = [512, 1024];
+
+export async function convertBackbone(file: FileBytes, signal: AbortSignal, onProgress: (p: Progress) => void): Promise<BackboneInfo> {
+  const bytes = new Uint8Array(file.bytes);
+  const read = stageReporter('read checkpoint', 100, onProgress);
+  const pack = stageReporter('pack weights', 100, onProgress);
+  read(0);
+  const { id: exportedId, label } = exportedSpec(bytes, file.name);
+  const result = convertCheckpoint(bytes, file.name, { id: exportedId, label, onProgress: (f, step) => (step === 'read' ? read(Math.round(f * 100)) : pack(Math.round(f * 100))) });
+  throwIfAborted(signal);
+  const { manifest } = result;
+  const spec = manifest.spec!;
+  let base = spec.id;
+  if (base === RESNET50_IMAGENET.id) base = `${base}-converted`;
+  const id = await backbones().freeId(base);
+  let files = result.files;
+  if (id !== spec.id) {
+    manifest.spec = { ...spec, id };
+    files = [{ path: 'model.json', bytes: new TextEncoder().encode(JSON.stringify(manifest, null, 1)) }, ...files.filter((f) => f.path !== 'model.json')];
+  }
+  const hashing = stageReporter('hash weights', 100, onProgress);
+  const tensors = await readWeights(manifest, memorySource(files), file.name, (f) => hashing(Math.round(f * 100)));
+  const weightsHash = await hashTensors(tensors);
+  throwIfAborted(signal);
+  const tapChannels = spec.taps.map((t) => t.channels);
+  const warnings: string[] = [];
+  const unexpected = result.report.unexpected;
+  if (unexpected.length) warnings.push(`${unexpected.length} unexpected key${unexpected.length === 1 ? '' : 's'} ignored: ${unexpected.slice(0, 8).join(', ')}${unexpected.length > 8 ? ', ...' : ''}`);
+  if (tapChannels.join() !== PATCHCORE_CHANNELS.join()) {
+    warnings.push(`its layer2/layer3 have ${tapChannels.join(' + ')} channels; PatchCore needs ${PATCHCORE_CHANNELS.join(' + ')} (a standard ResNet50 / Wide ResNet50-2), so profiles cannot be built on it (it can still be exported)`);
+  }
+  const info: BackboneInfo = {
+    id,
+    label: manifest.spec!.label,
+    architecture: manifest.architecture,
+    weightsHash,
+    byteSize: files.reduce((n, f) => n + f.bytes.byteLength, 0),
+    sourceFile: file.name,
+    createdAt: new Date().toISOString(),
+    warnings,
+    tapChannels,
+  };
+  const save = stageReporter('store', 100, onProgress);
+  save(0);
+  await backbones().save(info, files);
+  save(100);
+  return info;
+}
+
+/** A stored backbone as one .safetensors (float32, torchvision names, the spec in __metadata__). */
+export async function exportBackbone(id: string): Promise<{ bytes: ArrayBuffer; fileName: string }> {
+  const record = await backbones().record(id);
+  const source = await backbones().source(id);
+  const manifest = parseManifest(await source.readText('model.json'), `backbone "${id}"`);
+  const tensors = await readWeights(manifest, source, `backbone "${id}"`);
+  const names = manifest.weightsManifest.flatMap((g) => g.weights.map((w) => w.name));
+  const out = writeSafetensors(
+    names.map((name) => ({ name, dtype: 'F32', shape: tensors.get(name)!.shape, data: tensors.get(name)!.data })),
+    {
+      format: 'pt',
+      architecture: manifest.architecture,
+      spec: JSON.stringify(manifest.spec),
+      weightsHash: record.info.weightsHash,
+      sourceFile: record.info.sourceFile,
+      generator: 'anomaly-inspector',
+    },
+  );
+  const buffer = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? (out.buffer as ArrayBuffer) : (out.slice().buffer as ArrayBuffer);
+  return { bytes: buffer, fileName: `${id}.safetensors` };
+}

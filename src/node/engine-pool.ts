@@ -57,7 +57,10 @@ export class EnginePool {
   }
 
   async setBank(bank: Float32Array, dim: number, scoring: ScoringOptions): Promise<void> {
-    await Promise.all(this.threads.map((_, i) => this.send({ type: 'setBank', bank, dim, scoring }, i)));
+    // One copy shared by every thread (read-only there) instead of one copy each.
+    const shared = new Float32Array(new SharedArrayBuffer(bank.byteLength));
+    shared.set(bank);
+    await Promise.all(this.threads.map((_, i) => this.send({ type: 'setBank', bank: shared, dim, scoring }, i)));
   }
 
   scorer(files: string[]): ScoreItem {

@@ -7,7 +7,7 @@ import { listMvtecDataset } from '../../node/dataset';
 import { decodeImageFile, decodeMaskFile } from '../../node/decode';
 import { progressBars } from '../progress-bar';
 import { EnginePool } from '../../node/engine-pool';
-import { fitFromFolder, openProfileForScoring, peakRssMb, addBackendOptions, addFitOptions, addScoringOptions, parseScoringOptions, setupBackend } from '../shared';
+import { fitFromFolder, openProfileForScoring, peakRssMb, releaseMemory, addBackendOptions, addFitOptions, addScoringOptions, parseScoringOptions, setupBackend } from '../shared';
 import type { BackendOptions, FitArgs, ScoringArgs } from '../shared';
 
 interface EvalArgs extends BackendOptions, FitArgs, ScoringArgs {
@@ -35,6 +35,7 @@ export function register(program: Command): void {
     if (dataset.test.length === 0) throw new Error(`${args.data}: no test images (expected ${args.data}/test/<defect>/*)`);
     const scoring = parseScoringOptions(args);
     const fitted = args.profile ? await openProfileForScoring(args.profile, args.backbone) : await fitFromFolder(args, dataset.train, bars);
+    releaseMemory();
     const options = withScoringDefaults({ ...fitted.scoring, ...scoring });
     const items: LabelledImage[] = dataset.test.map((t) => ({
       name: t.path,

@@ -35,6 +35,23 @@ export function prepareBank(bank: tf.Tensor2D): MemoryBankTensors {
   return { size: m, blocksT, blockNorms };
 }
 
+/** Prepares the search blocks straight from host rows ([size, dim] row-major), one block at a time,
+ * so the device never holds the whole bank twice. */
+export function prepareBankFromRows(rows: Float32Array, dim: number): MemoryBankTensors {
+  const m = rows.length / dim;
+  const blocksT: tf.Tensor2D[] = [];
+  const blockNorms: tf.Tensor1D[] = [];
+  for (let start = 0; start < m; start += BANK_BLOCK_ROWS) {
+    const size = Math.min(BANK_BLOCK_ROWS, m - start);
+    tf.tidy(() => {
+      const block = tf.tensor2d(rows.subarray(start * dim, (start + size) * dim), [size, dim]);
+      blocksT.push(tf.keep(tf.transpose(block) as tf.Tensor2D));
+      blockNorms.push(tf.keep(tf.sum(tf.square(block), 1) as tf.Tensor1D));
+    });
+  }
+  return { size: m, blocksT, blockNorms };
+}
+
 export function disposeBank(mem: MemoryBankTensors): void {
   mem.blocksT.forEach((t) => t.dispose());
   mem.blockNorms.forEach((t) => t.dispose());

@@ -52,12 +52,15 @@ export class SubspaceIndex {
   static async build(rows: Float32Array, dim: number, subspaceDim = SUBSPACE_DIM): Promise<SubspaceIndex> {
     const p = Math.min(subspaceDim, dim);
     const m = rows.length / dim;
-    const bank = tf.tensor2d(rows, [m, dim]);
-    const mean = tf.tidy(() => tf.mean(bank, 0) as tf.Tensor1D);
+    const meanHost = new Float64Array(dim);
+    for (let i = 0; i < rows.length; i++) meanHost[i % dim] += rows[i];
+    const mean = tf.tensor1d(Float32Array.from(meanHost, (v) => v / m));
     const step = Math.max(1, Math.floor(m / COVARIANCE_ROWS));
-    const sample = Array.from({ length: Math.ceil(m / step) }, (_, i) => i * step);
+    const sampleCount = Math.ceil(m / step);
+    const sampleRows = new Float32Array(sampleCount * dim);
+    for (let i = 0; i < sampleCount; i++) sampleRows.set(rows.subarray(i * step * dim, (i * step + 1) * dim), i * dim);
     const covariance = tf.tidy(() => {
-      const centred = tf.sub(tf.gather(bank, sample), mean);
+      const centred = tf.sub(tf.tensor2d(sampleRows, [sampleCount, dim]), mean);
       return tf.matMul(tf.transpose(centred), centred) as tf.Tensor2D;
     });
     const random = seededRandom(12345);
@@ -72,11 +75,17 @@ export class SubspaceIndex {
     }
     covariance.dispose();
     const basis = tf.tensor2d(Float32Array.from(v), [dim, p]);
+    // Project the bank block by block from the host rows (never the whole bank on the device at once).
+    const parts: tf.Tensor2D[] = [];
+    for (let start = 0; start < m; start += BANK_BLOCK_ROWS) {
+      const size = Math.min(BANK_BLOCK_ROWS, m - start);
+      parts.push(tf.tidy(() => tf.matMul(tf.sub(tf.tensor2d(rows.subarray(start * dim, (start + size) * dim), [size, dim]), mean), basis) as tf.Tensor2D));
+    }
     const [projectedT, projectedNorms] = tf.tidy(() => {
-      const projected = tf.matMul(tf.sub(bank, mean), basis);
+      const projected = tf.concat(parts, 0);
       return [tf.transpose(projected) as tf.Tensor2D, tf.sum(tf.square(projected), 1) as tf.Tensor1D];
     });
-    bank.dispose();
+    tf.dispose(parts);
     const maxNorm = (await tf.max(projectedNorms).data())[0];
     return new SubspaceIndex(rows, dim, mean, basis, projectedT, projectedNorms, maxNorm);
   }

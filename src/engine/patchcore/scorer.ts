@@ -4,7 +4,7 @@ import type { RgbImage } from '../image/types';
 import { anomalyMap } from './anomaly-map';
 import { embedBatch, imagesToBatch, patchGrid } from './features';
 import type { DistanceMetric, MemoryBankTensors } from './nearest';
-import { allSquaredDistances, disposeBank, patchScores, prepareBank } from './nearest';
+import { allSquaredDistances, disposeBank, patchScores, prepareBankFromRows } from './nearest';
 import { SubspaceIndex } from './pruned-search';
 
 export interface ScoringOptions {
@@ -53,9 +53,7 @@ export class PatchCoreScorer {
     dim: number,
     options: ScoringOptions = {},
   ) {
-    const rows = tf.tensor2d(bank, [bank.length / dim, dim]);
-    this.mem = prepareBank(rows);
-    rows.dispose();
+    this.mem = prepareBankFromRows(bank, dim);
     this.options = withScoringDefaults(options);
     this.bankRows = bank;
   }

@@ -11,6 +11,8 @@ import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { RESNET50_IMAGENET } from '../src/engine/backbones/spec';
+import { createProfile, serializeProfile } from '../src/engine/profile/profile';
 import { waitEngineReady } from './support';
 
 const FIXTURE = join(process.cwd(), 'test', 'fixtures', 'wrn', 'wrn.pth');
@@ -60,6 +62,8 @@ test('a dropped .pth is converted with progress, stored, exported and re-importe
   console.log(`converted wrn.pth (${readFileSync(FIXTURE).length} bytes) in ${Date.now() - t0} ms; stages seen: ${await page.evaluate(() => (window as unknown as { __bbStages: string[] }).__bbStages.join(', '))}`);
   await expect(converted.getByTestId('backbone-warnings')).toContainText('PatchCore needs 512 + 1024');
   await expect(page.getByTestId('build-backbone').locator('option')).toHaveCount(2);
+  // Too narrow for the PatchCore embedding: offered, but not selectable for a build.
+  await expect(page.getByTestId('build-backbone').locator('option[value="wide_resnet50_2-wrn"]')).toBeDisabled();
 
   // Stored: still there after a reload.
   await page.reload();
@@ -105,4 +109,27 @@ test('a dropped .pth is converted with progress, stored, exported and re-importe
   await page.reload();
   await waitEngineReady(page);
   await expect(items(page)).toHaveCount(2);
+});
+
+test('a profile naming a backbone that is not stored is refused with a clear message', async ({ page }) => {
+  await page.goto('/');
+  await waitEngineReady(page);
+  const bank = new Float32Array(4 * 1024).fill(0.5);
+  const { meta } = createProfile({
+    name: 'on a missing backbone',
+    spec: { ...RESNET50_IMAGENET, id: 'wide_resnet50_2-gone', label: 'Gone', architecture: 'wide_resnet50_2' },
+    weightsHash: 'f'.repeat(64),
+    bank: { data: bank, size: 4, dim: 1024, imageCount: 2, patchCount: 1568, skipped: 0 },
+    coreset: { ratio: 0.1, seed: 0 },
+    calibrationScores: [1, 2],
+    threshold: { value: 2, method: 'max' },
+    appVersion: '0.1.0',
+  });
+  const file = Buffer.from(serializeProfile({ meta, bank }));
+  await page.getByTestId('import-input').setInputFiles({ name: 'missing.profile.safetensors', mimeType: 'application/octet-stream', buffer: file });
+  const row = page.locator('[data-testid="profile-item"][data-profile-name="on a missing backbone"]');
+  await expect(row).toBeVisible();
+  await row.getByRole('radio').check();
+  await page.getByTestId('score-input').setInputFiles(join(process.cwd(), 'test', 'fixtures', 'wrn', 'input.png'));
+  await expect(page.getByTestId('alert-error').last()).toContainText('The backbone "wide_resnet50_2-gone" is not stored in this browser');
 });

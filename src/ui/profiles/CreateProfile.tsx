@@ -16,7 +16,7 @@ export function CreateProfile() {
   const [fp16, setFp16] = useState(false);
   const [backboneId, setBackboneId] = useState(BUNDLED_BACKBONE.id);
   const storedBackbones = useBackbones((s) => s.stored);
-  const backboneOk = backboneId === BUNDLED_BACKBONE.id || storedBackbones.some((b) => b.id === backboneId);
+  const backboneOk = backboneId === BUNDLED_BACKBONE.id || storedBackbones.some((b) => b.id === backboneId && b.tapChannels.join() === '512,1024');
   const build = useAppStore((s) => s.build);
   const ready = useAppStore((s) => s.engineStatus === 'ready');
   const ratioValue = Number(ratio);
@@ -55,8 +55,8 @@ export function CreateProfile() {
           <select value={backboneOk ? backboneId : BUNDLED_BACKBONE.id} onChange={(e) => setBackboneId(e.target.value)} disabled={build.running} data-testid="build-backbone">
             <option value={BUNDLED_BACKBONE.id}>{BUNDLED_BACKBONE.label}</option>
             {storedBackbones.map((b) => (
-              <option key={b.id} value={b.id}>
-                {b.label}
+              <option key={b.id} value={b.id} disabled={b.tapChannels.join() !== '512,1024'}>
+                {b.tapChannels.join() === '512,1024' ? b.label : `${b.label} (taps ${b.tapChannels.join(' + ')} ch: not usable for PatchCore)`}
               </option>
             ))}
           </select>

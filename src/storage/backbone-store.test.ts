@@ -31,6 +31,16 @@ describe('BackboneStore', () => {
     await expect(store.source('a')).rejects.toThrow(/not stored in this browser/);
   });
 
+  it('stores each shard as its own bytes, not the buffer it is a view into', async () => {
+    const kv = new MemoryStore();
+    const all = new Uint8Array(1000).fill(3);
+    await new BackboneStore(kv).save(info('a'), [{ path: 'group1-shard1of1.bin', bytes: all.subarray(10, 14) }]);
+    const key = (await kv.keys()).find((k) => k.startsWith('bbfile:'))!;
+    const stored = kv.data.get(key) as Uint8Array;
+    expect(stored.byteLength).toBe(4);
+    expect(stored.buffer.byteLength).toBe(4);
+  });
+
   it('replacing writes new files first and drops the old ones after', async () => {
     const kv = new MemoryStore();
     const store = new BackboneStore(kv);

@@ -101,7 +101,9 @@ export class BackboneStore {
     await this.open();
     const previous = await this.kv.get<BackboneRecord>(RECORD_PREFIX + info.id);
     const rev = revision();
-    const entries: [string, Uint8Array][] = files.map((f) => [`${FILE_PREFIX}${info.id}:${rev}:${f.path}`, f.bytes]);
+    // A shard is often a view into one big buffer: store its own bytes (a view would be cloned with the whole buffer).
+    const own = (b: Uint8Array) => (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice());
+    const entries: [string, Uint8Array][] = files.map((f) => [`${FILE_PREFIX}${info.id}:${rev}:${f.path}`, own(f.bytes)]);
     const record: BackboneRecord = { info, files: Object.fromEntries(files.map((f, i) => [f.path, entries[i][0]])) };
     const bytes = files.reduce((n, f) => n + f.bytes.byteLength, 0);
     try {

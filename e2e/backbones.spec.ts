@@ -9,9 +9,10 @@
  */
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RESNET50_IMAGENET } from '../src/engine/backbones/spec';
+import { expectedShapes, TORCHVISION_LAYOUTS, writeSafetensors } from '../src/engine/convert';
 import { createProfile, serializeProfile } from '../src/engine/profile/profile';
 import { waitEngineReady } from './support';
 
@@ -132,4 +133,46 @@ test('a profile naming a backbone that is not stored is refused with a clear mes
   await row.getByRole('radio').check();
   await page.getByTestId('score-input').setInputFiles(join(process.cwd(), 'test', 'fixtures', 'wrn', 'input.png'));
   await expect(page.getByTestId('alert-error').last()).toContainText('The backbone "wide_resnet50_2-gone" is not stored in this browser');
+});
+
+/** A full-size torchvision WRN50-2 state dict with random weights (268 MB), as a .safetensors file. */
+function randomWideResNet(path: string): void {
+  let seed = 1;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5) * 0.1;
+  const tensors = [...expectedShapes(TORCHVISION_LAYOUTS.wide_resnet50_2)].map(([name, shape]) => {
+    const d = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    for (let i = 0; i < d.length; i++) d[i] = name.endsWith('running_var') ? 1 : rnd();
+    return { name, dtype: 'F32' as const, shape, data: d };
+  });
+  writeFileSync(path, writeSafetensors(tensors));
+}
+
+test('a full-size converted WRN50-2 is built on, and loaded from IndexedDB to score after a reload', async ({ page }, testInfo) => {
+  const file = testInfo.outputPath('wrn50-2-random.safetensors');
+  randomWideResNet(file);
+  await page.goto('/');
+  await waitEngineReady(page);
+  const t0 = Date.now();
+  await page.getByTestId('backbone-file').setInputFiles(file);
+  const row = page.locator('[data-testid="backbone-item"][data-backbone-id="wide_resnet50_2-wrn50-2-random"]');
+  await expect(row).toBeVisible({ timeout: 180_000 });
+  console.log(`converted and stored the 268 MB WRN50-2 in ${Date.now() - t0} ms`);
+  await expect(row).toContainText('taps 512 + 1024 ch');
+  await page.getByTestId('build-backbone').selectOption('wide_resnet50_2-wrn50-2-random');
+  const input = join(process.cwd(), 'test', 'fixtures', 'wrn', 'input.png');
+  await page.getByTestId('build-files').setInputFiles([1, 2, 3].map((i) => ({ name: `img${i}.png`, mimeType: 'image/png', buffer: readFileSync(input) })));
+  await page.getByTestId('profiles-panel').getByLabel('Profile name').fill('on wrn');
+  const t1 = Date.now();
+  await page.getByTestId('build-button').click();
+  const profile = page.locator('[data-testid="profile-item"][data-profile-name="on wrn"]');
+  await expect(profile).toBeVisible({ timeout: 200_000 });
+  console.log(`built a profile on it in ${Date.now() - t1} ms`);
+  await expect(profile).toContainText('wide_resnet50_2-wrn50-2-random');
+  await page.reload();
+  await waitEngineReady(page);
+  await profile.getByRole('radio').check();
+  const t2 = Date.now();
+  await page.getByTestId('score-input').setInputFiles(input);
+  await expect(page.getByTestId('score-result')).toBeVisible({ timeout: 120_000 });
+  console.log(`scored after a reload (backbone loaded from IndexedDB) in ${Date.now() - t2} ms`);
 });

@@ -2,6 +2,7 @@
  * What the UI can do. Each action talks to the engine worker (tensor work) or to storage, and records
  * the outcome in the store; failures become alerts with the reason. Nothing here touches tfjs.
  */
+import { downloadBlob } from '../ui/shell/download';
 import type { ProfileMeta } from '../engine/profile/profile';
 import { checkProfileFileSize } from '../engine/profile/profile';
 import { normalizeScore, verdictFor } from '../engine/profile/threshold';
@@ -223,14 +224,7 @@ export async function exportProfile(id: string): Promise<void> {
   try {
     const { record, bank } = await profileStore().load(id);
     const out = await engine().request('export', { meta: record.meta, bank }, { transfer: [bank.bytes] });
-    const url = URL.createObjectURL(new Blob([out.bytes], { type: 'application/octet-stream' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = out.fileName;
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    downloadBlob(new Blob([out.bytes], { type: 'application/octet-stream' }), out.fileName);
   } catch (e) {
     fail('Exporting', e);
   }

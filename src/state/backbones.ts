@@ -2,6 +2,7 @@
  * Converted backbones: the list (from IndexedDB), conversion in the worker with progress, delete and
  * export. The bundled ResNet50 is always offered and never stored.
  */
+import { downloadBlob } from '../ui/shell/download';
 import { create } from 'zustand';
 import { RESNET50_IMAGENET } from '../engine/backbones/spec';
 import type { Progress } from '../engine/progress';
@@ -73,14 +74,7 @@ export async function deleteBackbone(id: string): Promise<void> {
 export async function exportBackbone(id: string): Promise<void> {
   try {
     const { bytes, fileName } = await engine().request('export-backbone', { backboneId: id });
-    const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = fileName;
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    downloadBlob(new Blob([bytes], { type: 'application/octet-stream' }), fileName);
   } catch (e) {
     pushAlert('error', `Exporting the backbone failed: ${message(e)}`);
   }

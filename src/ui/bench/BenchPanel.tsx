@@ -1,3 +1,4 @@
+import { downloadBlob } from '../shell/download';
 import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { cancelBench, runBench } from '../../state/actions';
@@ -15,14 +16,7 @@ function runLabel(r: BenchReport, i: number): string {
 
 function download(reports: BenchReport[]): void {
   const blob = new Blob([JSON.stringify(reports, null, 2) + '\n'], { type: 'application/json' });
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = `anomaly-inspector-bench-${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}.json`;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  downloadBlob(blob, `anomaly-inspector-bench-${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}.json`);
 }
 
 /** The per-stage benchmark on the running backend: table, bar chart, JSON download. */

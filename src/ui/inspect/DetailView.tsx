@@ -4,7 +4,8 @@ import { useInspectStore } from '../../state/inspect-store';
 import { COLOUR_MAPS } from './colormap';
 import type { ColourMapName } from './colormap';
 import { HeatLegend } from './Legend';
-import { canvasToPngBlob, downloadBlob, drawOverlay, slug } from './overlay-draw';
+import { canvasToPngBlob, drawOverlay, slug } from './overlay-draw';
+import { downloadBlob } from '../shell/download';
 import { derive } from './results';
 import { useActiveThreshold, useInspectProfile, useVisibleItems } from './useInspect';
 

@@ -1,3 +1,4 @@
+import { downloadBlob } from '../shell/download';
 import { useEffect, useRef, useState } from 'react';
 import type { ProfileMeta } from '../../engine/profile/profile';
 import { normalizeScore, verdictFor } from '../../engine/profile/threshold';
@@ -77,14 +78,7 @@ function downloadSnapshot(video: HTMLVideoElement, overlay: HTMLCanvasElement, r
   }
   c.toBlob((blob) => {
     if (!blob) return;
-    const url = URL.createObjectURL(blob);
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = `inspection-${new Date().toISOString().replace(/[:.]/g, '-')}.png`;
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    downloadBlob(blob, `inspection-${new Date().toISOString().replace(/[:.]/g, '-')}.png`);
   }, 'image/png');
 }
 

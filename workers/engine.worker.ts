@@ -304,7 +304,11 @@ async function onBackend<T>(signal: AbortSignal, work: (signal: AbortSignal) => 
     try {
       return await abortable(work(inner.signal), inner.signal);
     } catch (e) {
-      if (signal.aborted || lostMessage === null || attempt >= 2) throw e;
+      if (signal.aborted || attempt >= 2) throw e;
+      // A destroyed device fails pending reads (an AbortError from mapAsync) before its `lost`
+      // promise settles: give the loss a moment to be reported before treating this as an error.
+      for (let i = 0; i < 40 && lostMessage === null && info?.name === 'webgpu'; i++) await new Promise((r) => setTimeout(r, 50));
+      if (lostMessage === null) throw e;
       await recoverFromLoss();
     } finally {
       backendWork.delete(inner);

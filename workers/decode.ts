@@ -25,23 +25,31 @@ export async function decodeImageBytes(file: FileBytes): Promise<RgbImage> {
     throw new Error(`${file.name}: corrupt or unsupported ${kind.toUpperCase()} data (${(e as Error).message || 'the browser could not decode it'})`, { cause: e });
   }
   try {
-    const { width, height } = bitmap;
-    checkMegapixels(file.name, width, height);
-    const canvas = new OffscreenCanvas(width, height);
-    const ctx = canvas.getContext('2d', { willReadFrequently: true });
-    if (!ctx) throw new Error(`${file.name}: no 2D canvas context in this worker`);
-    ctx.drawImage(bitmap, 0, 0);
-    const rgba = ctx.getImageData(0, 0, width, height).data;
-    const data = new Uint8Array(width * height * 3);
-    for (let i = 0, j = 0; i < data.length; i += 3, j += 4) {
-      data[i] = rgba[j];
-      data[i + 1] = rgba[j + 1];
-      data[i + 2] = rgba[j + 2];
-    }
-    return { width, height, data };
+    checkMegapixels(file.name, bitmap.width, bitmap.height);
+    return rgbaToRgb(bitmapPixels(bitmap, file.name), bitmap.width, bitmap.height);
   } finally {
     bitmap.close();
   }
+}
+
+/** The RGBA pixels of a bitmap, drawn on an OffscreenCanvas. `where` names it in errors. */
+function bitmapPixels(bitmap: ImageBitmap, where: string): Uint8ClampedArray {
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  if (!ctx) throw new Error(`${where}: no 2D canvas context in this worker`);
+  ctx.drawImage(bitmap, 0, 0);
+  return ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
+}
+
+/** Drops the alpha channel. */
+function rgbaToRgb(rgba: Uint8ClampedArray | Uint8Array, width: number, height: number): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0, j = 0; i < data.length; i += 3, j += 4) {
+    data[i] = rgba[j];
+    data[i + 1] = rgba[j + 1];
+    data[i + 2] = rgba[j + 2];
+  }
+  return { width, height, data };
 }
 
 /** A frame for 'score-frame' as RGB: an ImageBitmap (closed here) drawn on an OffscreenCanvas, or raw RGBA. */
@@ -52,11 +60,7 @@ export function decodeFrame(frame: FrameInput): RgbImage {
     try {
       ({ width, height } = bitmap);
       if (!width || !height) throw new Error('the frame is empty (0 x 0)');
-      const canvas = new OffscreenCanvas(width, height);
-      const ctx = canvas.getContext('2d', { willReadFrequently: true });
-      if (!ctx) throw new Error('no 2D canvas context in this worker');
-      ctx.drawImage(bitmap, 0, 0);
-      rgba = ctx.getImageData(0, 0, width, height).data;
+      rgba = bitmapPixels(bitmap, 'frame');
     } finally {
       bitmap.close();
     }
@@ -66,11 +70,5 @@ export function decodeFrame(frame: FrameInput): RgbImage {
     if (rgba.length !== width * height * 4) throw new Error(`the frame has ${rgba.length} bytes, expected ${width} x ${height} x 4`);
   }
   checkMegapixels('frame', width, height);
-  const data = new Uint8Array(width * height * 3);
-  for (let i = 0, j = 0; i < data.length; i += 3, j += 4) {
-    data[i] = rgba[j];
-    data[i + 1] = rgba[j + 1];
-    data[i + 2] = rgba[j + 2];
-  }
-  return { width, height, data };
+  return rgbaToRgb(rgba, width, height);
 }

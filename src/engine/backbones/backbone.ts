@@ -8,6 +8,7 @@ import { torchvisionResNetWeights } from './torchvision-resnet';
 import type { FileSource } from './weights-file';
 import { parseManifest, readWeights } from './weights-file';
 import type { NamedTensors } from './named-tensors';
+import { concatTensorBytes } from './named-tensors';
 
 /** A loaded feature extractor: preprocessing plus the network up to its deepest tap. */
 export class Backbone {
@@ -38,15 +39,7 @@ export class Backbone {
 }
 
 export async function hashTensors(tensors: NamedTensors): Promise<string> {
-  const names = [...tensors.keys()].sort();
-  const total = names.reduce((n, k) => n + tensors.get(k)!.data.byteLength, 0);
-  const all = new Uint8Array(total);
-  let o = 0;
-  for (const k of names) {
-    const d = tensors.get(k)!.data;
-    all.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), o);
-    o += d.byteLength;
-  }
+  const all = concatTensorBytes(tensors, [...tensors.keys()].sort());
   const digest = await crypto.subtle.digest('SHA-256', all);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }

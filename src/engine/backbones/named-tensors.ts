@@ -19,3 +19,16 @@ export function take(tensors: NamedTensors, name: string, expectedShape?: readon
   }
   return t;
 }
+
+/** The float32 bytes of the named tensors, concatenated in the given order. */
+export function concatTensorBytes(tensors: NamedTensors, names: readonly string[]): Uint8Array<ArrayBuffer> {
+  const total = names.reduce((n, k) => n + take(tensors, k).data.byteLength, 0);
+  const all = new Uint8Array(total);
+  let o = 0;
+  for (const k of names) {
+    const d = take(tensors, k).data;
+    all.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), o);
+    o += d.byteLength;
+  }
+  return all;
+}

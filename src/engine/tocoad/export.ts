@@ -1,5 +1,5 @@
 import type { NamedTensors } from '../backbones/named-tensors';
-import { sizeOf } from '../backbones/named-tensors';
+import { concatTensorBytes, sizeOf } from '../backbones/named-tensors';
 import type { TrainableManifest, TrainableSource, WeightGroup } from '../backbones/trainable';
 import type { WeightEntry } from '../backbones/weights-file';
 
@@ -27,13 +27,7 @@ function packGroup(names: string[], tensors: NamedTensors, prefix: string, shard
     weights.push({ name, shape: t.shape.slice(), dtype: 'float32' });
     total += t.data.byteLength;
   }
-  const all = new Uint8Array(total);
-  let o = 0;
-  for (const name of names) {
-    const d = tensors.get(name)!.data;
-    all.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), o);
-    o += d.byteLength;
-  }
+  const all = concatTensorBytes(tensors, names);
   const count = Math.max(1, Math.ceil(total / shardBytes));
   const width = Math.max(2, String(count).length);
   const files: BackboneFileOut[] = [];

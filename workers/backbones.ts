@@ -5,9 +5,11 @@
  */
 import { hashTensors } from '../src/engine/backbones/backbone';
 import { RESNET50_IMAGENET } from '../src/engine/backbones/spec';
+import { exportTorchvisionSafetensors } from '../src/engine/backbones/torchvision-names';
+import { readTrainableSource } from '../src/engine/backbones/trainable';
 import type { FileSource } from '../src/engine/backbones/weights-file';
-import { parseManifest, readWeights } from '../src/engine/backbones/weights-file';
-import { convertCheckpoint, readSafetensors, writeSafetensors } from '../src/engine/convert';
+import { readWeights } from '../src/engine/backbones/weights-file';
+import { convertCheckpoint, readSafetensors } from '../src/engine/convert';
 import type { Progress } from '../src/engine/progress';
 import { stageReporter, throwIfAborted } from '../src/engine/progress';
 import type { BackboneInfo } from '../src/storage/backbone-store';
@@ -94,24 +96,16 @@ export async function convertBackbone(file: FileBytes, signal: AbortSignal, onPr
   return info;
 }
 
-/** A stored backbone as one .safetensors (float32, torchvision names, the spec in __metadata__). */
+/**
+ * A stored backbone as one .safetensors in torchvision naming (float32; the spec, `stride_on` and how to load it in
+ * PyTorch in __metadata__). Keras-named backbones (fine-tuned from the bundled ResNet50) are mapped with their
+ * layer4 (src/engine/backbones/torchvision-names.ts); importing the file again gives the same features.
+ */
 export async function exportBackbone(id: string): Promise<{ bytes: ArrayBuffer; fileName: string }> {
   const record = await backbones().record(id);
   const source = await backbones().source(id);
-  const manifest = parseManifest(await source.readText('model.json'), `backbone "${id}"`);
-  const tensors = await readWeights(manifest, source, `backbone "${id}"`);
-  const names = manifest.weightsManifest.flatMap((g) => g.weights.map((w) => w.name));
-  const out = writeSafetensors(
-    names.map((name) => ({ name, dtype: 'F32', shape: tensors.get(name)!.shape, data: tensors.get(name)!.data })),
-    {
-      format: 'pt',
-      architecture: manifest.architecture,
-      spec: JSON.stringify(manifest.spec),
-      weightsHash: record.info.weightsHash,
-      sourceFile: record.info.sourceFile,
-      generator: 'anomaly-inspector',
-    },
-  );
+  const src = await readTrainableSource(source, `backbone "${id}"`);
+  const { bytes: out } = await exportTorchvisionSafetensors({ ...src, weightsHash: record.info.weightsHash }, { sourceFile: record.info.sourceFile });
   const buffer = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? (out.buffer as ArrayBuffer) : (out.slice().buffer as ArrayBuffer);
   return { bytes: buffer, fileName: `${id}.safetensors` };
 }

@@ -6,6 +6,7 @@ import { register as registerConvert } from './convert';
 import { register as registerEmbed } from './embed';
 import { register as registerFinetune } from './finetune';
 import { register as registerDemoData } from './demo-data';
+import { register as registerExportBackbone } from './export-backbone';
 
 /** Every CLI command registers itself on the program; add new commands here. */
-export const commands: ((program: Command) => void)[] = [registerFit, registerEval, registerBench, registerConvert, registerEmbed, registerDemoData, registerFinetune];
+export const commands: ((program: Command) => void)[] = [registerFit, registerEval, registerBench, registerConvert, registerEmbed, registerDemoData, registerFinetune, registerExportBackbone];

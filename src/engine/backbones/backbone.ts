@@ -5,7 +5,7 @@ import type { ResNetWeights } from './resnet';
 import { disposeWeights, foldWeights, resnetForward, STAGE_NAMES } from './resnet';
 import { kerasResNetWeights } from './keras-resnet';
 import { torchvisionResNetWeights } from './torchvision-resnet';
-import type { FileSource } from './weights-file';
+import type { FileSource, StrideOn } from './weights-file';
 import { parseManifest, readWeights } from './weights-file';
 import type { NamedTensors } from './named-tensors';
 import { concatTensorBytes } from './named-tensors';
@@ -50,9 +50,11 @@ export function buildWeights(
   naming: 'keras' | 'torchvision',
   tensors: NamedTensors,
   batchNormEpsilon: Record<string, number> = {},
+  /** torchvision naming: where a downsampling block strides (manifest `strideOn`; default the 3x3, as torchvision). */
+  strideOn?: StrideOn,
 ): ResNetWeights {
   const stageCount = Math.max(...spec.taps.map((t) => STAGE_NAMES.indexOf(t.name))) + 1;
-  const raw = naming === 'keras' ? kerasResNetWeights(tensors, batchNormEpsilon, stageCount) : torchvisionResNetWeights(tensors, stageCount);
+  const raw = naming === 'keras' ? kerasResNetWeights(tensors, batchNormEpsilon, stageCount) : torchvisionResNetWeights(tensors, stageCount, strideOn);
   const folded = foldWeights(raw);
   disposeWeights(raw);
   return folded;
@@ -66,7 +68,7 @@ export async function loadBackbone(source: FileSource, where: string, onProgress
   const tensors = await readWeights(manifest, source, where, onProgress);
   const hash = await hashTensors(tensors);
   try {
-    return new Backbone(spec, buildWeights(spec, manifest.weightNaming, tensors, manifest.batchNormEpsilon), hash);
+    return new Backbone(spec, buildWeights(spec, manifest.weightNaming, tensors, manifest.batchNormEpsilon, manifest.strideOn), hash);
   } catch (e) {
     throw new Error(`${where}: ${(e as Error).message}`, { cause: e });
   }

@@ -10,6 +10,9 @@ import { RESNET50_BLOCKS } from './resnet';
  */
 const BLOCK_LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 
+/** Keras' BatchNormalization default, used for a layer the manifest gives no epsilon for. */
+export const KERAS_DEFAULT_BN_EPSILON = 1e-3;
+
 function t1(h: HostTensor): tf.Tensor1D {
   return tf.tensor1d(h.data);
 }
@@ -29,7 +32,7 @@ function conv(w: NamedTensors, eps: Record<string, number>, convName: string, bn
       beta: t1(take(w, `${bnName}/beta`, [out])),
       mean: t1(take(w, `${bnName}/moving_mean`, [out])),
       variance: t1(take(w, `${bnName}/moving_variance`, [out])),
-      epsilon: eps[bnName] ?? 1e-3,
+      epsilon: eps[bnName] ?? KERAS_DEFAULT_BN_EPSILON,
     },
   };
 }

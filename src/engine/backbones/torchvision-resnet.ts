@@ -3,11 +3,13 @@ import type { NamedTensors } from './named-tensors';
 import { take } from './named-tensors';
 import type { Bottleneck, ConvLayer, ResNetWeights } from './resnet';
 import { RESNET50_BLOCKS } from './resnet';
+import type { StrideOn } from './weights-file';
 
 /**
  * Maps a torchvision ResNet50 / WideResNet50-2 state dict (conv1, bn1, layer{1..4}.{i}.conv{1,2,3},
  * bn{1,2,3}, downsample.{0,1}) onto the canonical layout. In torchvision the stride sits on the 3x3
- * convolution; kernels are OIHW and are transposed to HWIO here. Widths come from the kernels and
+ * convolution (`strideOn` 'conv2'); a Keras ResNet50 v1 exported in these names keeps it on the first
+ * 1x1 (`strideOn` 'conv1'). Kernels are OIHW and are transposed to HWIO here. Widths come from the kernels and
  * block counts from the keys present, so reduced-width variants of the same layout load too.
  */
 export const TORCHVISION_BN_EPSILON = 1e-5;
@@ -59,7 +61,7 @@ export function torchvisionResNetKeys(stageCount: number, blocks: readonly numbe
 }
 
 /** Builds the canonical (unfolded) weights of the first `stageCount` stages. */
-export function torchvisionResNetWeights(w: NamedTensors, stageCount: number): ResNetWeights {
+export function torchvisionResNetWeights(w: NamedTensors, stageCount: number, strideOn: StrideOn = 'conv2'): ResNetWeights {
   const counts = torchvisionBlockCounts(w, stageCount);
   const stages: Bottleneck[][] = [];
   for (let s = 0; s < stageCount; s++) {
@@ -69,8 +71,8 @@ export function torchvisionResNetWeights(w: NamedTensors, stageCount: number): R
       const p = `layer${s + 1}.${b}`;
       const stride = b === 0 && s > 0 ? 2 : 1;
       blocks.push({
-        conv1: conv(w, `${p}.conv1`, `${p}.bn1`, 1, 0),
-        conv2: conv(w, `${p}.conv2`, `${p}.bn2`, stride, 1),
+        conv1: conv(w, `${p}.conv1`, `${p}.bn1`, strideOn === 'conv1' ? stride : 1, 0),
+        conv2: conv(w, `${p}.conv2`, `${p}.bn2`, strideOn === 'conv1' ? 1 : stride, 1),
         conv3: conv(w, `${p}.conv3`, `${p}.bn3`, 1, 0),
         // Stride-2 blocks always project; layer1's first block only when its widths change.
         downsample: b === 0 && (stride > 1 || w.has(`${p}.downsample.0.weight`)) ? conv(w, `${p}.downsample.0`, `${p}.downsample.1`, stride, 0) : undefined,

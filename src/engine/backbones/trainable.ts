@@ -69,7 +69,7 @@ export async function readTrainableSource(source: FileSource, where: string, onP
 export function unfoldedWeights(src: TrainableSource, stageCount: number): ResNetWeights {
   const tensors = allTensors(src);
   if (src.manifest.weightNaming === 'keras') return kerasResNetWeights(tensors, src.manifest.batchNormEpsilon ?? {}, stageCount);
-  return torchvisionResNetWeights(tensors, stageCount);
+  return torchvisionResNetWeights(tensors, stageCount, src.manifest.strideOn);
 }
 
 /** Source names of one convolution and its batch norm. */

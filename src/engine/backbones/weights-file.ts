@@ -10,6 +10,9 @@ import type { BackboneSpec } from './spec';
  */
 export const BACKBONE_FORMAT = 'anomaly-inspector/backbone';
 
+/** Which convolution of a downsampling bottleneck strides: 'conv1' (1x1, Keras ResNet50 v1) or 'conv2' (3x3, torchvision). */
+export type StrideOn = 'conv1' | 'conv2';
+
 export interface WeightEntry {
   name: string;
   shape: number[];
@@ -25,6 +28,12 @@ export interface BackboneManifest {
   weightNaming: 'keras' | 'torchvision';
   /** Keras stores an epsilon per batch-norm layer. */
   batchNormEpsilon?: Record<string, number>;
+  /**
+   * torchvision naming only: which convolution of the first bottleneck of layer2..layer4 carries the stride.
+   * Absent or 'conv2' (the 3x3): torchvision's ResNet. 'conv1' (the first 1x1): Keras ResNet50 v1, as in a
+   * Keras-named backbone exported in torchvision names (src/engine/backbones/torchvision-names.ts).
+   */
+  strideOn?: StrideOn;
   /** Present for converted models; the bundled default's spec is built in. */
   spec?: BackboneSpec;
   sourcePackage?: string;

@@ -1,3 +1,6 @@
+import { RESNET50_IMAGENET } from '../backbones/spec';
+import type { ExportedBackboneMetadata } from '../backbones/torchvision-names';
+import { readExportedMetadata } from '../backbones/torchvision-names';
 import type { CheckpointFormat } from './checkpoint';
 import { readCheckpoint } from './checkpoint';
 import { CheckpointError } from './errors';
@@ -56,6 +59,8 @@ export interface CheckpointWeights {
   path: string[];
   strippedPrefixes: string[];
   nonTensorKeys: string[];
+  /** safetensors `__metadata__` (empty for .pth files). */
+  metadata: Record<string, string>;
   /** The validated layout and its float32 tensors under torchvision names, plus ignored / unexpected keys. */
   weights: ValidatedWeights;
 }
@@ -67,12 +72,30 @@ export interface CheckpointWeights {
 export function readResNetCheckpoint(bytes: Uint8Array, fileName: string, onProgress?: (fraction: number) => void): CheckpointWeights {
   const checkpoint = readCheckpoint(bytes, fileName, onProgress);
   const sd = findStateDict(checkpoint.root, fileName);
-  return { format: checkpoint.format, path: sd.path, strippedPrefixes: sd.strippedPrefixes, nonTensorKeys: sd.nonTensorKeys, weights: validateResNet(sd.tensors, fileName) };
+  return {
+    format: checkpoint.format,
+    path: sd.path,
+    strippedPrefixes: sd.strippedPrefixes,
+    nonTensorKeys: sd.nonTensorKeys,
+    metadata: checkpoint.metadata,
+    weights: validateResNet(sd.tensors, fileName),
+  };
 }
 
-/** Converts a PyTorch / safetensors checkpoint of a torchvision (Wide)ResNet50 into backbone files. */
+/**
+ * Converts a PyTorch / safetensors checkpoint of a torchvision (Wide)ResNet50 into backbone files. A safetensors
+ * `__metadata__` written by this app's export (src/engine/backbones/torchvision-names.ts) is honoured: `stride_on`
+ * (a Keras ResNet50 v1 strides on conv1), and the spec's preprocessing, geometry, id and label (options win over
+ * id and label; the bundled model's id is never reused, as the weights hash differs).
+ */
 export function convertCheckpoint(bytes: Uint8Array, fileName: string, options: ConvertOptions = {}): ConversionResult {
   const read = readResNetCheckpoint(bytes, fileName, (f) => options.onProgress?.(f, 'read'));
+  let exported: ExportedBackboneMetadata;
+  try {
+    exported = readExportedMetadata(read.metadata);
+  } catch (e) {
+    throw new CheckpointError(fileName, (e as Error).message, { cause: e });
+  }
   const valid = read.weights;
   let layout = valid.layout;
   const ignored = [...valid.ignored];
@@ -84,12 +107,20 @@ export function convertCheckpoint(bytes: Uint8Array, fileName: string, options: 
     }
   }
   const description = describeLayout(layout);
-  const id = options.id ?? defaultBackboneId(fileName, layout.architecture);
-  const label = options.label ?? `${description} (converted from ${fileName.split(/[\\/]/).pop()})`;
+  const exportedId = exported.id === RESNET50_IMAGENET.id ? `${exported.id}-converted` : exported.id;
+  const id = options.id ?? exportedId ?? defaultBackboneId(fileName, layout.architecture);
+  const label = options.label ?? exported.label ?? `${description} (converted from ${fileName.split(/[\\/]/).pop()})`;
   options.onProgress?.(0, 'pack');
   let packed: PackedBackbone;
   try {
-    packed = packBackbone(layout, valid.tensors, { id, label, fp16: options.fp16 });
+    packed = packBackbone(layout, valid.tensors, {
+      id,
+      label,
+      fp16: options.fp16,
+      strideOn: exported.strideOn,
+      preprocessing: exported.preprocessing,
+      ...(exported.resize ? { resize: exported.resize, inputSize: exported.inputSize } : {}),
+    });
   } catch (e) {
     throw new CheckpointError(fileName, (e as Error).message, { cause: e });
   }

@@ -40,7 +40,7 @@ export async function loadBackboneAllStages(source: FileSource, where: string): 
   if (taps.length === 0) throw new Error(`${where}: the weights hold no complete stage`);
   const spec: BackboneSpec = { ...base, taps };
   try {
-    return new Backbone(spec, buildWeights(spec, manifest.weightNaming, tensors, manifest.batchNormEpsilon), await hashTensors(tensors));
+    return new Backbone(spec, buildWeights(spec, manifest.weightNaming, tensors, manifest.batchNormEpsilon, manifest.strideOn), await hashTensors(tensors));
   } catch (e) {
     throw new Error(`${where}: ${(e as Error).message}`, { cause: e });
   }

@@ -1,8 +1,8 @@
 import type { NamedTensors } from '../backbones/named-tensors';
 import { sizeOf } from '../backbones/named-tensors';
-import type { BackboneSpec, Tap } from '../backbones/spec';
+import type { BackboneSpec, Preprocessing, Tap } from '../backbones/spec';
 import { STAGE_STRIDES, wideResNetSpec } from '../backbones/spec';
-import type { BackboneManifest, WeightEntry } from '../backbones/weights-file';
+import type { BackboneManifest, StrideOn, WeightEntry } from '../backbones/weights-file';
 import { BACKBONE_FORMAT, float32ToFloat16 } from '../backbones/weights-file';
 import type { ResNetLayout } from './resnet-layout';
 import { expectedShapes } from './resnet-layout';
@@ -31,6 +31,12 @@ export interface PackOptions {
   fp16?: boolean;
   /** Shard size in bytes (TF.js convention: 4 MiB). */
   shardBytes?: number;
+  /** Where downsampling blocks stride; 'conv1' for a Keras ResNet50 v1 exported in torchvision names. Default 'conv2'. */
+  strideOn?: StrideOn;
+  /** Overrides of the converted spec (default: torchvision ImageNet preprocessing, resize 256, crop 224). */
+  preprocessing?: Preprocessing;
+  resize?: number;
+  inputSize?: number;
 }
 
 /** TF.js-style shard size. */
@@ -74,7 +80,13 @@ export function packBackbone(layout: ResNetLayout, tensors: NamedTensors, option
     formatVersion: 1,
     architecture: layout.architecture,
     weightNaming: 'torchvision',
-    spec: convertedSpec(layout, options.id, options.label),
+    ...(options.strideOn === 'conv1' ? { strideOn: 'conv1' as const } : {}),
+    spec: {
+      ...convertedSpec(layout, options.id, options.label),
+      ...(options.preprocessing ? { preprocessing: options.preprocessing } : {}),
+      ...(options.resize ? { resize: options.resize } : {}),
+      ...(options.inputSize ? { inputSize: options.inputSize } : {}),
+    },
     weightsManifest: [{ paths: shards.map((s) => s.path), weights }],
   };
   const json = new TextEncoder().encode(JSON.stringify(manifest, null, 1));

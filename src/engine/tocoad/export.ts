@@ -53,6 +53,7 @@ export function packFineTuned(
     architecture: base.manifest.architecture,
     weightNaming: base.manifest.weightNaming,
     ...(base.manifest.batchNormEpsilon ? { batchNormEpsilon: base.manifest.batchNormEpsilon } : {}),
+    ...(base.manifest.strideOn ? { strideOn: base.manifest.strideOn } : {}),
     spec: { ...base.spec, id: info.id, label: info.label },
     fineTuned: info.fineTuned,
     weightsManifest: [main.group],

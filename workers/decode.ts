@@ -4,10 +4,12 @@
  * pixels come out as stored (the CLI's decoder, sharp/Pillow, does the same), alpha dropped.
  */
 import type { RgbImage } from '../src/engine/image/types';
+import type { ImageKind } from '../src/engine/image/header';
 import { checkMegapixels, imageSize, sniffImageKind } from '../src/engine/image/header';
 import type { FileBytes, FrameInput } from './protocol';
 
-export async function decodeImageBytes(file: FileBytes): Promise<RgbImage> {
+/** The checks made before decoding (empty, not an image, TIFF, over the megapixel limit), from the bytes alone. */
+export function checkImageBytes(file: FileBytes): ImageKind {
   const bytes = new Uint8Array(file.bytes);
   if (bytes.length === 0) throw new Error(`${file.name}: the file is empty`);
   const kind = sniffImageKind(bytes);
@@ -15,6 +17,12 @@ export async function decodeImageBytes(file: FileBytes): Promise<RgbImage> {
   if (kind === 'tiff') throw new Error(`${file.name}: TIFF images cannot be decoded in the browser; convert it to PNG (the CLI reads TIFF)`);
   const size = imageSize(bytes);
   if (size) checkMegapixels(file.name, size.width, size.height);
+  return kind;
+}
+
+export async function decodeImageBytes(file: FileBytes): Promise<RgbImage> {
+  const bytes = new Uint8Array(file.bytes);
+  const kind = checkImageBytes(file);
   if (typeof createImageBitmap !== 'function' || typeof OffscreenCanvas === 'undefined') {
     throw new Error(`${file.name}: this browser cannot decode images in a worker (no createImageBitmap/OffscreenCanvas)`);
   }

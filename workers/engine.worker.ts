@@ -3,14 +3,16 @@
  * happens here; the main thread only sends requests and renders events.
  *
  * Requests that use the tfjs backend run one at a time, in order (a backend switch or a lost GPU
- * device in the middle of a build would otherwise corrupt it). Import/export parsing and cancel are
- * answered at once.
+ * device in the middle of a build would otherwise corrupt it). Import/export parsing, cancel and
+ * pausing/resuming a training run are answered at once.
  */
 import type { Backbone } from '../src/engine/backbones/backbone';
 import { loadBackbone } from '../src/engine/backbones/backbone';
 import type { FileSource } from '../src/engine/backbones/weights-file';
 import { RESNET50_IMAGENET } from '../src/engine/backbones/spec';
 import { convertBackbone, exportBackbone, storedBackboneSource } from './backbones';
+import { runTraining, setTrainingPaused } from './training';
+import type { TrainingHost } from './training';
 import { runBenchmark } from '../src/engine/bench';
 import { evaluate, localScoreItem } from '../src/engine/evaluate';
 import type { LabelledImage } from '../src/engine/evaluate';
@@ -73,7 +75,7 @@ scope.addEventListener('error', (e) => {
 });
 
 function post(event: EngineEvent): void {
-  scope.postMessage(event, event.type === 'result' ? transferablesOf(event.result) : []);
+  scope.postMessage(event, event.type === 'result' ? transferablesOf(event.result) : event.type === 'train' ? transferablesOf(event.event) : []);
 }
 
 // ---------------------------------------------------------------- model
@@ -97,6 +99,20 @@ const modelSource: FileSource = {
       modelBytes.set(path, b);
     }
     return b;
+  },
+};
+
+/**
+ * The bundled backbone for training: as above, but the training-only layer4 shards (`extra-weights-*`, 60 MB)
+ * are fetched each run and not kept: inference never needs them.
+ */
+const trainingModelSource: FileSource = {
+  readText: (path) => modelSource.readText(path),
+  async readBytes(path) {
+    if (!path.startsWith('extra-weights')) return modelSource.readBytes(path);
+    const r = await fetch(MODEL_BASE + path);
+    if (!r.ok) throw new Error(`${MODEL_BASE}${path}: HTTP ${r.status}`);
+    return new Uint8Array(await r.arrayBuffer());
   },
 };
 
@@ -574,6 +590,15 @@ async function handle(req: EngineRequest, signal: AbortSignal, onProgress: (p: P
       return evaluateSet(req, signal, onProgress);
     case 'bench':
       return bench(req, signal, onProgress);
+    case 'train-start': {
+      const host: TrainingHost = {
+        baseSource: async (id) =>
+          id === RESNET50_IMAGENET.id ? { source: trainingModelSource, where: MODEL_BASE, bundled: true } : { source: await storedBackboneSource(id), where: `backbone "${id}"`, bundled: false },
+        backend: () => info!.name,
+        emit: (event) => post({ type: 'train', id: req.id, event }),
+      };
+      return onBackend(signal, (s) => runTraining(req, s, onProgress, host));
+    }
     default:
       throw new Error(`unknown request ${(req as { type: string }).type}`);
   }
@@ -604,6 +629,10 @@ scope.onmessage = (ev: MessageEvent<EngineRequest>) => {
     }
     case 'debug-lose-device':
       answer(() => ({ lost: loseDevice() }));
+      return;
+    case 'train-pause':
+    case 'train-resume':
+      answer(() => setTrainingPaused(req.type === 'train-pause'));
       return;
     case 'export':
       answer(() => exportProfile(req));

@@ -2,7 +2,7 @@
  * The one message protocol between the UI (main thread) and the engine worker.
  *
  * Every request carries an `id`; the worker answers each with exactly one `result` or `error` event
- * of that id, after any number of `progress` events. `cancel` aborts the request it names (the
+ * of that id, after any number of `progress` events (and, for `train-start`, `train` events). `cancel` aborts the request it names (the
  * answer is then an error named AbortError). `backend` events are unsolicited: the worker sends one
  * whenever the backend it runs on changes (start, user override, fallback after a lost GPU device).
  *
@@ -14,6 +14,8 @@ import type { SkippedImage } from '../src/engine/patchcore/memory-bank';
 import type { Progress } from '../src/engine/progress';
 import type { ProfileMeta } from '../src/engine/profile/profile';
 import type { BackboneInfo } from '../src/storage/backbone-store';
+import type { GeneratorKind } from '../src/engine/tocoad/generator';
+import type { EpochReport, StepReport, ToCoADOptions } from '../src/engine/tocoad/trainer';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendChoice = BackendName | 'auto';
@@ -184,6 +186,66 @@ export interface EvaluateResult {
   msPerImage: number;
 }
 
+/** ToCoAD fine-tuning settings the Train panel offers (the rest are the trainer's defaults). */
+export interface TrainSettings {
+  stage1Epochs: number;
+  stage2Epochs: number;
+  batchSize: number;
+  microBatch: number;
+  lambda: number;
+  generator: GeneratorKind;
+  imageSize: number;
+  seed: number;
+  stage1Lr: number;
+  stage2Lr: number;
+}
+
+export interface TrainStart {
+  settings: TrainSettings;
+  /** The backbone to start from: the bundled 'resnet50-imagenet' or one stored in IndexedDB. */
+  backboneId: string;
+  /** Normal (defect-free) training images. */
+  files: FileBytes[];
+  /** Optional anomaly source images, mixed with the procedural textures. */
+  textures?: FileBytes[];
+  /** A checkpoint of an earlier run (its parts, in order, as stored), to continue from; its options are used. */
+  resume?: Blob[];
+  /** Names the result: `<base id>-tocoad-<dataset>`, label `<base label> + ToCoAD (<dataset>)`. */
+  dataset: string;
+}
+
+/** A synthetic anomaly the trainer trains on, for the page to show: RGB bytes and its mask (1 = anomaly). */
+export interface TrainSample {
+  name: string;
+  width: number;
+  height: number;
+  rgb: ArrayBuffer;
+  mask: ArrayBuffer;
+  anomalous: boolean;
+}
+
+/** What a training run tells the page while it runs (besides progress). Bulk bytes are transferred. */
+export type TrainEvent =
+  | { kind: 'start'; options: ToCoADOptions; images: number; resumedAt: { stage: 1 | 2; epochsDone: number } | null; backend: BackendName }
+  | { kind: 'step'; report: StepReport }
+  | { kind: 'epoch'; report: EpochReport }
+  | { kind: 'samples'; stage: 1 | 2; epoch: number; samples: TrainSample[] }
+  /**
+   * After every epoch: the whole trainer state, in parts (each small enough for one IndexedDB value). Blobs, made in
+   * the worker: the page stores them in IndexedDB by reference, without copying or serialising 100+ MB itself.
+   */
+  | { kind: 'checkpoint'; stage: 1 | 2; epochsDone: number; parts: Blob[]; bytes: number }
+  /** `paused`: the trainer is now waiting at the pause gate (a pause takes effect between micro-batches). */
+  | { kind: 'state'; state: 'paused' | 'running' };
+
+export interface TrainResult {
+  backbone: BackboneInfo;
+  history: EpochReport[];
+  options: ToCoADOptions;
+  seconds: { prepare: number; stage1: number; stage2: number; total: number };
+  backend: BackendName;
+}
+
 /** Requests, by type. */
 export interface RequestMap {
   init: { choice: BackendChoice; calibration?: Calibration | null };
@@ -208,6 +270,11 @@ export interface RequestMap {
   'convert-backbone': { file: FileBytes };
   /** A stored backbone -> one .safetensors in torchvision naming, its spec in __metadata__. */
   'export-backbone': { backboneId: string };
+  /** ToCoAD fine-tuning in the worker; the result is stored as a backbone. One run at a time. */
+  'train-start': TrainStart;
+  /** Pauses / resumes the running training (answered at once; takes effect between micro-batches). */
+  'train-pause': Record<string, never>;
+  'train-resume': Record<string, never>;
   /** Aborts request `target`. */
   cancel: { target: number };
   /** Testing aid: destroys the WebGPU device as a driver reset would. */
@@ -230,6 +297,9 @@ export interface ResultMap {
   'demo-render': { images: DemoImageData[] };
   'convert-backbone': BackboneInfo;
   'export-backbone': { bytes: ArrayBuffer; fileName: string };
+  'train-start': TrainResult;
+  'train-pause': { training: boolean };
+  'train-resume': { training: boolean };
   cancel: { cancelled: boolean };
   'debug-lose-device': { lost: boolean };
 }
@@ -247,6 +317,7 @@ export interface SerializedError {
 
 export type EngineEvent =
   | { type: 'progress'; id: number; progress: Progress }
+  | { type: 'train'; id: number; event: TrainEvent }
   | { type: 'result'; id: number; result: ResultMap[RequestType] }
   | { type: 'error'; id: number; error: SerializedError }
   | { type: 'backend'; info: BackendInfo; notice?: string };

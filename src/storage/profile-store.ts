@@ -57,8 +57,20 @@ export function quotaMessage(what: string, bytesNeeded: number, estimate?: Stora
   );
 }
 
+/** Runs a write; a failure becomes a StorageError for people (`quota` with the usage figures when space ran out). */
+export async function guardWrite<T>(what: string, bytes: number, estimate: () => Promise<StorageEstimateLike | undefined>, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (isQuotaError(e)) throw new StorageError(quotaMessage(what, bytes, await estimate().catch(() => undefined)), 'quota', { cause: e });
+    if (e instanceof StorageError) throw e;
+    throw new StorageError(`Could not save ${what}: ${(e as Error)?.message ?? String(e)}. Nothing was changed.`, 'other', { cause: e });
+  }
+}
+
 let counter = 0;
-function revision(): string {
+/** A fresh, unique suffix for the keys of one write (so a new version never overwrites the one in use). */
+export function revision(): string {
   counter = (counter + 1) % 1_000_000;
   return `${Date.now().toString(36)}${counter.toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 }
@@ -125,14 +137,8 @@ export class ProfileStore {
     return { record, bank };
   }
 
-  private async guard<T>(what: string, bytes: number, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      if (isQuotaError(e)) throw new StorageError(quotaMessage(what, bytes, await this.estimate().catch(() => undefined)), 'quota', { cause: e });
-      if (e instanceof StorageError) throw e;
-      throw new StorageError(`Could not save ${what}: ${(e as Error)?.message ?? String(e)}. Nothing was changed.`, 'other', { cause: e });
-    }
+  private guard<T>(what: string, bytes: number, fn: () => Promise<T>): Promise<T> {
+    return guardWrite(what, bytes, this.estimate, fn);
   }
 
   /** Creates or replaces a profile and its bank (see the module comment for why this is crash-safe). */

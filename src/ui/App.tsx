@@ -8,6 +8,7 @@ import { ScoreImage } from './profiles/ScoreImage';
 import { Alerts } from './shell/Alerts';
 import { DemoView } from './demo/DemoView';
 import { EvaluateView } from './evaluate/EvaluateView';
+import { TrainView } from './train/TrainView';
 import { LiveView } from './live/LiveView';
 import { Header } from './shell/Header';
 import { Nav } from './shell/Nav';
@@ -30,6 +31,7 @@ export function App() {
       {route === 'live' && <LiveView />}
       {route === 'demo' && <DemoView />}
       {route === 'evaluate' && <EvaluateView />}
+      {route === 'train' && <TrainView />}
       {route === 'home' && (
         <>
       <main className="layout">

@@ -42,6 +42,27 @@ describe('EngineBridge', () => {
     expect(seen).toEqual([1]);
   });
 
+  it('routes training events to their request only, in order, before the result', async () => {
+    const { worker, bridge } = setup();
+    const events: string[] = [];
+    const other: string[] = [];
+    const start = { settings: {} as never, backboneId: 'b', files: [], dataset: 'd' };
+    const a = bridge.request('train-start', start, { onEvent: (e) => events.push(e.kind) });
+    const b = bridge.request('train-start', start, { onEvent: (e) => other.push(e.kind) });
+    const [ida, idb] = worker.sent.map((s) => s.message.id);
+    const step = { stage: 1 as const, epoch: 1, step: 1, steps: 1, loss: 0.5, lr: 1e-4, seconds: 1 };
+    worker.emit({ type: 'train', id: ida, event: { kind: 'step', report: step } });
+    worker.emit({ type: 'train', id: ida, event: { kind: 'checkpoint', stage: 1, epochsDone: 1, parts: [new Blob([new Uint8Array(4)])], bytes: 4 } });
+    worker.emit({ type: 'result', id: ida, result: { backbone: {} as never, history: [], options: {} as never, seconds: {} as never, backend: 'wasm' } });
+    // After the result, a stray event for that id goes nowhere.
+    worker.emit({ type: 'train', id: ida, event: { kind: 'state', state: 'paused' } });
+    worker.emit({ type: 'train', id: idb, event: { kind: 'state', state: 'paused' } });
+    await a;
+    expect(events).toEqual(['step', 'checkpoint']);
+    expect(other).toEqual(['state']);
+    void b;
+  });
+
   it('an abort sends cancel for that request and rejects with an AbortError at once', async () => {
     const { worker, bridge } = setup();
     const controller = new AbortController();

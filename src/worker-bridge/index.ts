@@ -4,11 +4,13 @@
  * listeners for backend changes. Modelled on Squoosh's worker-bridge; no tfjs on this side.
  */
 import type { Progress } from '../engine/progress';
-import type { BackendInfo, EngineEvent, EngineRequest, RequestMap, RequestType, ResultMap, SerializedError } from '../../workers/protocol';
+import type { BackendInfo, EngineEvent, EngineRequest, RequestMap, RequestType, ResultMap, SerializedError, TrainEvent } from '../../workers/protocol';
 
 export interface RequestOptions {
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** A training run's events (losses, samples, checkpoints), in order. */
+  onEvent?: (e: TrainEvent) => void;
   /** Buffers to hand over to the worker (they become unusable here). */
   transfer?: Transferable[];
 }
@@ -31,6 +33,7 @@ interface Pending {
   resolve(v: unknown): void;
   reject(e: unknown): void;
   onProgress?: (p: Progress) => void;
+  onEvent?: (e: TrainEvent) => void;
   cleanup(): void;
 }
 
@@ -52,7 +55,7 @@ export class EngineBridge {
   }
 
   request<K extends RequestType>(type: K, payload: RequestMap[K], options: RequestOptions = {}): Promise<ResultMap[K]> {
-    const { signal, onProgress, transfer = [] } = options;
+    const { signal, onProgress, onEvent, transfer = [] } = options;
     if (signal?.aborted) return Promise.reject(abortError());
     const id = this.nextId++;
     return new Promise<ResultMap[K]>((resolve, reject) => {
@@ -66,6 +69,7 @@ export class EngineBridge {
         resolve: resolve as (v: unknown) => void,
         reject,
         onProgress,
+        onEvent,
         cleanup: () => signal?.removeEventListener('abort', onAbort),
       });
       this.worker.postMessage({ id, type, ...payload } as EngineRequest, transfer);
@@ -91,6 +95,10 @@ export class EngineBridge {
     if (!p) return;
     if (event.type === 'progress') {
       p.onProgress?.(event.progress);
+      return;
+    }
+    if (event.type === 'train') {
+      p.onEvent?.(event.event);
       return;
     }
     this.pending.delete(event.id);

@@ -9,6 +9,7 @@ import { decodeCheckpoint } from './checkpoint';
 import { packFineTuned } from './export';
 import { Rng } from './rng';
 import { memorySource, tinyBackbone } from './testing';
+import type { SyntheticSample } from './generator';
 import type { EpochReport, ToCoADOptions } from './trainer';
 import { PauseGate, trainToCoAD } from './trainer';
 
@@ -149,6 +150,30 @@ describe('trainToCoAD on a tiny backbone', () => {
     gate.resume();
     await run;
     expect(ran).toBe(1);
+  });
+
+  it('shows the synthetic anomalies of each stage\'s first images, as the trainer draws them', async () => {
+    const shown: { stage: number; epoch: number; names: string[]; masks: number[] }[] = [];
+    const first: Record<number, SyntheticSample[]> = {};
+    await trainToCoAD(base, images(4), { ...SMALL, stage1Epochs: 1, stage2Epochs: 1 }, {
+      sampleCount: 3,
+      onSamples: (s) => {
+        shown.push({ stage: s.stage, epoch: s.epoch, names: s.samples.map((x) => x.name), masks: s.samples.map((x) => x.sample.mask.reduce((a, v) => a + v, 0)) });
+        first[s.stage] = s.samples.map((x) => x.sample);
+      },
+    });
+    expect(shown.map((s) => `${s.stage}:${s.epoch}:${s.names.length}`)).toEqual(['1:1:3', '2:1:3']);
+    // At the training size (the 40 px images are resized and cropped to 32 px first).
+    expect(first[1][0].image.width).toBe(32);
+    expect(first[1][0].mask.length).toBe(32 * 32);
+    for (const s of shown) for (const name of s.names) expect(name).toMatch(/^img[0-3]\.png$/);
+    // Resuming from the end of stage I shows the stage II samples again, identical.
+    const cps = new Map<string, Uint8Array>();
+    await trainToCoAD(base, images(4), { ...SMALL, stage1Epochs: 1, stage2Epochs: 1 }, { onCheckpoint: (b, at) => void cps.set(`${at.stage}:${at.epochsDone}`, b) });
+    let again: SyntheticSample[] = [];
+    await trainToCoAD(base, images(4), {}, { sampleCount: 3, onSamples: (s) => (again = s.samples.map((x) => x.sample)) }, { resume: cps.get('2:0') });
+    expect(again.map((x) => [...x.mask])).toEqual(first[2].map((x) => [...x.mask]));
+    expect(again.map((x) => [...x.image.data])).toEqual(first[2].map((x) => [...x.image.data]));
   });
 
   it('refuses stage II without layer4 and a checkpoint from other weights', async () => {

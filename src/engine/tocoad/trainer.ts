@@ -148,6 +148,12 @@ export interface TrainHooks {
   /** Called with a checkpoint after every `checkpointEvery` epochs (default 1) and at the end of each stage. */
   onCheckpoint?: (bytes: Uint8Array, at: { stage: 1 | 2; epochsDone: number }) => void | Promise<void>;
   checkpointEvery?: number;
+  /**
+   * Called at the start of each stage (also a resumed one) with the synthetic anomalies of the first `sampleCount`
+   * images (default 4) in that epoch's order: exactly what the trainer then trains on, for hosts to show.
+   */
+  onSamples?: (s: { stage: 1 | 2; epoch: number; samples: { name: string; sample: SyntheticSample }[] }) => void;
+  sampleCount?: number;
   signal?: AbortSignal;
   gate?: PauseGate;
 }
@@ -363,6 +369,11 @@ export async function trainToCoAD(
     for (let i = 0; i < batch.length; i += o.microBatch) out.push(batch.slice(i, i + o.microBatch));
     return out;
   };
+  const showSamples = (stage: 1 | 2, epoch: number) => {
+    if (!hooks.onSamples) return;
+    const first = batches(stage, epoch).flat().slice(0, hooks.sampleCount ?? 4);
+    hooks.onSamples({ stage, epoch: epoch + 1, samples: first.map((idx) => ({ name: images.name(idx), sample: synthetic(stage, epoch, idx) })) });
+  };
   const pause = async () => {
     throwIfAborted(signal);
     await gate?.wait();
@@ -380,6 +391,7 @@ export async function trainToCoAD(
           D.calibrate(f.layer2!, f.layer3!);
         });
       }
+      showSamples(1, startEpoch);
       const report = stageReporter('stage I', (o.stage1Epochs - startEpoch) * n, hooks.onProgress);
       let seen = 0;
       const dVars = D.params.trainable();
@@ -428,6 +440,7 @@ export async function trainToCoAD(
     // ---- Stage II: negative-guided contrastive learning; D frozen, F and C trained.
     if (o.stage2Epochs > 0) {
       const tStage = performance.now() - seconds.stage2 * 1000;
+      if (startEpoch < o.stage2Epochs) showSamples(2, startEpoch);
       const report = stageReporter('stage II', (o.stage2Epochs - startEpoch) * n, hooks.onProgress);
       let seen = 0;
       const vars = [...extractor.variables(), ...heads.trainable()];

@@ -1,7 +1,13 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
+import type { PickedFile } from '../../state/inspect-actions';
+import { fromDataTransfer, fromFileList } from '../inspect/pick';
 
-/** A file input with a drop zone around it; either way, `onFiles` gets the files. */
+/**
+ * A file input with a drop zone around it; either way, `onFiles` gets the files, with their paths (the folder
+ * names from a folder choice or a dropped folder, else the file name). With `folder`, a second input chooses a
+ * whole folder (webkitdirectory) and dropped folders are walked; hidden files (.DS_Store) are left out.
+ */
 export function FileDrop({
   label,
   hint,
@@ -10,6 +16,7 @@ export function FileDrop({
   disabled,
   onFiles,
   testId,
+  folder,
   children,
 }: {
   label: string;
@@ -17,12 +24,21 @@ export function FileDrop({
   accept?: string;
   multiple?: boolean;
   disabled?: boolean;
-  onFiles: (files: File[]) => void;
+  onFiles: (files: File[], picked: PickedFile[]) => void;
   testId?: string;
+  folder?: { label: string; testId?: string };
   children?: ReactNode;
 }) {
   const id = useId();
+  const folderId = useId();
+  const folderRef = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
+  useEffect(() => {
+    folderRef.current?.setAttribute('webkitdirectory', '');
+  }, [folder]);
+  const deliver = (picked: PickedFile[]) => {
+    if (picked.length) onFiles(picked.map((p) => p.file), picked);
+  };
   return (
     <div
       className={`drop${over ? ' drop-over' : ''}${disabled ? ' drop-disabled' : ''}`}
@@ -34,7 +50,9 @@ export function FileDrop({
       onDrop={(e) => {
         e.preventDefault();
         setOver(false);
-        if (!disabled && e.dataTransfer.files.length) onFiles([...e.dataTransfer.files]);
+        if (disabled || !e.dataTransfer.files.length) return;
+        if (folder) void fromDataTransfer(e.dataTransfer).then(deliver);
+        else deliver(fromFileList(e.dataTransfer.files));
       }}
     >
       <label htmlFor={id} className="drop-label">
@@ -51,9 +69,31 @@ export function FileDrop({
         onChange={(e) => {
           const files = e.target.files ? [...e.target.files] : [];
           e.target.value = '';
-          if (files.length) onFiles(files);
+          deliver(fromFileList(files));
         }}
       />
+      {folder && (
+        <span className="small">
+          or{' '}
+          <label htmlFor={folderId} className={`button-like${disabled ? ' disabled' : ''}`}>
+            {folder.label}
+          </label>
+          <input
+            id={folderId}
+            ref={folderRef}
+            className="visually-hidden"
+            type="file"
+            multiple
+            disabled={disabled}
+            data-testid={folder.testId}
+            onChange={(e) => {
+              const picked = e.target.files ? fromFileList(e.target.files).filter((p) => !p.path.split('/').pop()!.startsWith('.')) : [];
+              e.target.value = '';
+              deliver(picked);
+            }}
+          />
+        </span>
+      )}
       {children}
     </div>
   );

@@ -6,10 +6,11 @@ const VIEWS: { route: Route; label: string }[] = [
   { route: 'home', label: 'Profiles & images' },
   { route: 'live', label: 'Live camera' },
   { route: 'evaluate', label: 'Evaluate' },
+  { route: 'train', label: 'Train' },
   { route: 'demo', label: 'Demo' },
 ];
 
-/** The views, as tabs; each has its own URL (`#/`, `#/live`, `#/demo`). */
+/** The views, as tabs; each has its own URL (`#/`, `#/live`, `#/evaluate`, `#/train`, `#/demo`). */
 export function Nav({ route }: { route: Route }) {
   return (
     <nav className="nav" aria-label="Views">

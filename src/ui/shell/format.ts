@@ -20,6 +20,11 @@ const STAGES: Record<string, string> = {
   calibration: 'Measuring backends',
   benchmark: 'Benchmarking',
   scoring: 'Scoring',
+  'base model': 'Reading the base model',
+  prepare: 'Preparing the training images',
+  'stage I': 'Stage I (discriminator), images',
+  'stage II': 'Stage II (extractor), images',
+  save: 'Storing the fine-tuned backbone',
 };
 
 export function stageLabel(stage: string): string {

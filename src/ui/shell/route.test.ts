@@ -11,6 +11,7 @@ describe('routeOf', () => {
     expect(routeOf('#/demo?x=1')).toBe('demo');
     expect(routeOf('', '?demo=1')).toBe('demo');
     expect(routeOf('#/live', '?demo=1')).toBe('live');
+    expect(routeOf('#/train')).toBe('train');
     expect(routeOf('#/nowhere')).toBe('home');
   });
 });

@@ -1,0 +1,113 @@
+import { useShallow } from 'zustand/react/shallow';
+import { useAppStore } from '../../state/app-store';
+import { BUNDLED_BACKBONE, useBackbones } from '../../state/backbones';
+import { chooseTrainingImages, setTrainBackbone, setTrainSettings, startTraining } from '../../state/train-actions';
+import { useTrainStore } from '../../state/train-store';
+import type { TrainSettings } from '../../../workers/protocol';
+import { FileDrop } from '../shell/FileDrop';
+import { formatBytes } from '../shell/format';
+import { settingsProblems } from './settings';
+
+const IMAGE_TYPES = 'image/png,image/jpeg,image/bmp,image/webp,image/gif';
+
+type NumberKey = Exclude<keyof TrainSettings, 'generator'>;
+
+function NumberField({ field, testId, label, step, min, max, problem, disabled }: { field: NumberKey; testId: string; label: string; step?: number; min?: number; max?: number; problem?: string; disabled: boolean }) {
+  const value = useTrainStore((s) => s.settings[field]);
+  return (
+    <label title={problem}>
+      {label}
+      <input
+        type="number"
+        value={Number.isNaN(value) ? '' : value}
+        step={step}
+        min={min}
+        max={max}
+        disabled={disabled}
+        aria-invalid={Boolean(problem)}
+        data-testid={`train-${testId}`}
+        onChange={(e) => setTrainSettings({ [field]: e.target.value === '' ? NaN : Number(e.target.value) })}
+      />
+    </label>
+  );
+}
+
+/** The run's images, base backbone and settings; starts a run. */
+export function TrainForm() {
+  const { settings, backboneId, images, running } = useTrainStore(useShallow((s) => ({ settings: s.settings, backboneId: s.backboneId, images: s.images, running: s.running })));
+  const stored = useBackbones((s) => s.stored);
+  const ready = useAppStore((s) => s.engineStatus === 'ready');
+  const problems = settingsProblems(settings);
+  const problemList = Object.entries(problems);
+  const backboneOk = backboneId === BUNDLED_BACKBONE.id || stored.some((b) => b.id === backboneId);
+  const steps = images.count ? Math.ceil(images.count / Math.max(1, settings.batchSize || 1)) : 0;
+  return (
+    <section className="card" aria-labelledby="train-title" data-testid="train-form">
+      <h2 id="train-title">Fine-tune the extractor (ToCoAD)</h2>
+      <p className="small muted">
+        Adapts the feature extractor to your normal images before a profile is built on it (paper §3.1-3.2): stage I trains a decoder to find synthetic anomalies, stage II trains the
+        extractor with SimSiam plus those anomalies as negatives. It runs here, in a worker; nothing leaves the device. The result is a new backbone for the profile form.
+      </p>
+      <FileDrop
+        label="Normal training images"
+        hint="Defect-free photos of the part (files or a folder; from an MVTec AD folder only train/good is used). They are stored with the run so it can be resumed after a reload."
+        accept={IMAGE_TYPES}
+        multiple
+        disabled={running}
+        onFiles={(_, picked) => chooseTrainingImages(picked)}
+        testId="train-files"
+        folder={{ label: 'Choose a folder', testId: 'train-folder' }}
+      >
+        <span className="small" data-testid="train-file-count" data-count={images.count}>
+          {images.count ? `${images.count} image${images.count === 1 ? '' : 's'} (${formatBytes(images.bytes)}) from "${images.dataset}"; ${steps} step${steps === 1 ? '' : 's'} per epoch` : 'No images chosen'}
+          {images.note && ` (${images.note})`}
+        </span>
+      </FileDrop>
+      <div className="form-row">
+        <label>
+          Base backbone
+          <select value={backboneOk ? backboneId : BUNDLED_BACKBONE.id} onChange={(e) => setTrainBackbone(e.target.value)} disabled={running} data-testid="train-backbone">
+            <option value={BUNDLED_BACKBONE.id}>{BUNDLED_BACKBONE.label}</option>
+            {stored.map((b) => (
+              <option key={b.id} value={b.id}>
+                {b.label}
+                {b.tapChannels.join() !== '512,1024' ? ' (narrow: no profiles can be built on the result)' : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+        <NumberField field="stage1Epochs" testId="stage1-epochs" label="Stage I epochs" min={0} step={1} problem={problems.stage1Epochs} disabled={running} />
+        <NumberField field="stage2Epochs" testId="stage2-epochs" label="Stage II epochs" min={0} step={1} problem={problems.stage2Epochs} disabled={running} />
+        <NumberField field="batchSize" testId="batch" label="Batch" min={1} step={1} problem={problems.batchSize} disabled={running} />
+        <NumberField field="microBatch" testId="micro-batch" label="Micro-batch" min={1} step={1} problem={problems.microBatch} disabled={running} />
+        <NumberField field="imageSize" testId="image-size" label="Image size (px)" min={32} step={32} problem={problems.imageSize} disabled={running} />
+      </div>
+      <div className="form-row">
+        <NumberField field="lambda" testId="lambda" label="λ (weight of L_sym)" min={0} max={1} step={0.05} problem={problems.lambda} disabled={running} />
+        <label>
+          Anomaly generator
+          <select value={settings.generator} onChange={(e) => setTrainSettings({ generator: e.target.value as TrainSettings['generator'] })} disabled={running} data-testid="train-generator">
+            <option value="perlin">Perlin noise + textures</option>
+            <option value="cutpaste">CutPaste</option>
+          </select>
+        </label>
+        <NumberField field="stage1Lr" testId="stage1-lr" label="Stage I learning rate" min={0} step={0.0001} problem={problems.stage1Lr} disabled={running} />
+        <NumberField field="stage2Lr" testId="stage2-lr" label="Stage II learning rate" min={0} step={0.001} problem={problems.stage2Lr} disabled={running} />
+        <NumberField field="seed" testId="seed" label="Seed" min={0} step={1} problem={problems.seed} disabled={running} />
+      </div>
+      {problemList.length > 0 && (
+        <p className="error small" role="alert" data-testid="train-settings-problem">
+          {problemList.map(([k, v]) => `${k}: ${v}`).join('; ')}
+        </p>
+      )}
+      <div className="actions">
+        <button type="button" className="primary" data-testid="train-start" disabled={!ready || running || images.count === 0 || problemList.length > 0} onClick={() => void startTraining()}>
+          Start training
+        </button>
+        <span className="small muted">
+          Batch norm statistics stay frozen; the batch is summed over micro-batches of {settings.microBatch || '?'} (lower it if memory runs out). A pause takes effect after the current micro-batch.
+        </span>
+      </div>
+    </section>
+  );
+}

@@ -281,3 +281,25 @@ test('WASM: cancel stops the run and saves no backbone (no stray backbone files 
   await expect(page.getByTestId('train-stored-run')).toBeHidden();
   expect((await storedKeys(page)).keys.filter((k) => k.startsWith('train')), 'training keys after Discard').toEqual([]);
 });
+
+test('a missing layer4 weight file of the bundled model is named, with what to do', async () => {
+  await context.route('**/models/resnet50-imagenet/extra-weights-01-*', (r) => r.fulfill({ status: 404, body: 'not here' }));
+  try {
+    await page.goto('/');
+    await waitEngineReady(page);
+    await openTrain(page);
+    const leftover = page.getByTestId('train-run-discard').or(page.getByTestId('train-clear'));
+    if (await leftover.count()) await leftover.click();
+    await page.getByTestId('train-files').setInputFiles(trainImages(2));
+    await fill(page, { 'image-size': 64, batch: 2, 'micro-batch': 1, 'stage1-epochs': 1, 'stage2-epochs': 1 });
+    await page.getByTestId('train-start').click();
+    const error = page.getByTestId('train-error');
+    await expect(error).toContainText('the layer4 weights of the bundled ResNet50 (extra-weights-*.bin, needed by stage II) could not be read');
+    await expect(error).toContainText(/extra-weights-01-of-\d+\.bin: HTTP 404/);
+    await expect(error).toContainText('npm run prepare-models');
+    await expect(page.getByTestId('train-stored-run')).toHaveAttribute('data-status', 'failed');
+    await page.getByTestId('train-run-discard').click();
+  } finally {
+    await context.unroute('**/models/resnet50-imagenet/extra-weights-01-*');
+  }
+});

@@ -65,7 +65,7 @@ const RunControls = memo(function RunControls() {
         {state === 'paused' ? 'Paused. The engine keeps the run in memory; other engine work waits until it is resumed or cancelled.' : state === 'pausing' ? 'Pausing after the current micro-batch…' : 'Training'}
         {backend && ` on ${backend}`}
         {options && `, ${options.imageSize} px, batch ${options.batchSize} in micro-batches of ${options.microBatch}, ${options.stage1Epochs} + ${options.stage2Epochs} epochs`}
-        {resumedAt && `; resumed from ${describePosition(resumedAt, record?.settings)}`}.
+        {resumedAt && `; resumed from ${describePosition(resumedAt, record?.settings)}`}. Other engine work (building, scoring) waits until the run ends.
       </p>
       <div className="actions">
         {pauseRequested ? (

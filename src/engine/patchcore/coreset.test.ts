@@ -1,7 +1,7 @@
 import * as tf from '../tf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../../node/tf-backend';
-import { coresetSize, selectCoresetDevice, selectCoresetHost, startIndices } from './coreset';
+import { coresetSize, lastFilteredIterations, selectCoresetDevice, selectCoresetHost, startIndices } from './coreset';
 import { seededRandom } from './random';
 
 /** The reference loop, literally: a full pass over every point per iteration. */
@@ -43,16 +43,26 @@ describe('greedy coreset', () => {
     await initNodeBackend('cpu');
   });
 
-  it('host (pruned) selection equals the full-pass reference', async () => {
+  it.each(['auto', 'pruned', 'filtered'] as const)('host selection (%s) equals the full-pass reference', async (strategy) => {
     const x = clustered(4000, 16, 1);
-    const got = await selectCoresetHost(x, 16, { ratio: 0.1, seed: 7 });
+    const got = await selectCoresetHost(x.slice(), 16, { ratio: 0.1, seed: 7, strategy });
     expect(got.length).toBe(400);
     expect([...got]).toEqual([...naiveCoreset(x, 16, 0.1, 7)]);
   });
 
+  it('auto switches from filter passes to pruning part-way', async () => {
+    const x = clustered(4000, 16, 1);
+    const seen: number[] = [];
+    const auto = await selectCoresetHost(x.slice(), 16, { ratio: 0.1, seed: 7, onProgress: (d) => seen.push(d) });
+    expect(seen.at(-1)).toBe(400);
+    expect(lastFilteredIterations()).toBeGreaterThan(0);
+    expect(lastFilteredIterations()).toBeLessThan(400);
+    expect([...auto]).toEqual([...naiveCoreset(x, 16, 0.1, 7)]);
+  });
+
   it('device selection equals the host selection', async () => {
     const x = clustered(1500, 16, 2);
-    const host = await selectCoresetHost(x, 16, { ratio: 0.05, seed: 3 });
+    const host = await selectCoresetHost(x.slice(), 16, { ratio: 0.05, seed: 3 });
     const t = tf.tensor2d(x, [1500, 16]);
     const device = await selectCoresetDevice(t, { ratio: 0.05, seed: 3 });
     t.dispose();
@@ -61,9 +71,9 @@ describe('greedy coreset', () => {
 
   it('selects distinct points, is deterministic per seed and differs across seeds', async () => {
     const x = clustered(3000, 8, 4);
-    const a = await selectCoresetHost(x, 8, { ratio: 0.1, seed: 0 });
-    const b = await selectCoresetHost(x, 8, { ratio: 0.1, seed: 0 });
-    const c = await selectCoresetHost(x, 8, { ratio: 0.1, seed: 1 });
+    const a = await selectCoresetHost(x.slice(), 8, { ratio: 0.1, seed: 0 });
+    const b = await selectCoresetHost(x.slice(), 8, { ratio: 0.1, seed: 0 });
+    const c = await selectCoresetHost(x.slice(), 8, { ratio: 0.1, seed: 1 });
     expect(new Set(a).size).toBe(a.length);
     expect([...a]).toEqual([...b]);
     expect([...a]).not.toEqual([...c]);
@@ -72,7 +82,7 @@ describe('greedy coreset', () => {
   it('covers the data: every point is within the last selection radius of a centre', async () => {
     const dim = 8;
     const x = clustered(2000, dim, 5);
-    const sel = await selectCoresetHost(x, dim, { ratio: 0.05, seed: 0 });
+    const sel = await selectCoresetHost(x.slice(), dim, { ratio: 0.05, seed: 0 });
     const nearest = (i: number) => Math.min(...[...sel].map((j) => Math.hypot(...Array.from({ length: dim }, (_, d) => x[i * dim + d] - x[j * dim + d]))));
     const radii = Array.from({ length: 2000 }, (_, i) => nearest(i));
     // Greedy k-center is a 2-approximation: a random subset of the same size covers far worse.
@@ -87,7 +97,7 @@ describe('greedy coreset', () => {
     const controller = new AbortController();
     const seen: number[] = [];
     await expect(
-      selectCoresetHost(x, 8, {
+      selectCoresetHost(x.slice(), 8, {
         ratio: 0.2,
         seed: 0,
         signal: controller.signal,

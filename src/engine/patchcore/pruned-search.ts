@@ -1,5 +1,5 @@
 import * as tf from '../tf';
-import { seededRandom } from './random';
+import { principalBasis } from './principal';
 import type { MemoryBankTensors } from './nearest';
 import { BANK_BLOCK_ROWS, nearestSquaredDistances } from './nearest';
 
@@ -16,25 +16,6 @@ import { BANK_BLOCK_ROWS, nearestSquaredDistances } from './nearest';
  */
 export const SUBSPACE_DIM = 128;
 export const CANDIDATES = 48;
-/** Rows used to estimate the principal directions (any orthonormal basis keeps the bound valid). */
-const COVARIANCE_ROWS = 4096;
-const POWER_ITERATIONS = 12;
-
-/** Orthonormalises the columns of `m` ([rows, cols] row-major, float64) in place (modified Gram-Schmidt). */
-function orthonormalizeColumns(m: Float64Array, rows: number, cols: number): void {
-  for (let j = 0; j < cols; j++) {
-    for (let k = 0; k < j; k++) {
-      let dot = 0;
-      for (let r = 0; r < rows; r++) dot += m[r * cols + j] * m[r * cols + k];
-      for (let r = 0; r < rows; r++) m[r * cols + j] -= dot * m[r * cols + k];
-    }
-    let norm = 0;
-    for (let r = 0; r < rows; r++) norm += m[r * cols + j] ** 2;
-    norm = Math.sqrt(norm) || 1;
-    for (let r = 0; r < rows; r++) m[r * cols + j] /= norm;
-  }
-}
-
 export class SubspaceIndex {
   private constructor(
     /** Bank rows on the host, for the exact distance of candidates. */
@@ -50,31 +31,11 @@ export class SubspaceIndex {
 
   /** Builds the index: the bank's mean and top principal directions by subspace iteration. */
   static async build(rows: Float32Array, dim: number, subspaceDim = SUBSPACE_DIM): Promise<SubspaceIndex> {
-    const p = Math.min(subspaceDim, dim);
     const m = rows.length / dim;
-    const meanHost = new Float64Array(dim);
-    for (let i = 0; i < rows.length; i++) meanHost[i % dim] += rows[i];
-    const mean = tf.tensor1d(Float32Array.from(meanHost, (v) => v / m));
-    const step = Math.max(1, Math.floor(m / COVARIANCE_ROWS));
-    const sampleCount = Math.ceil(m / step);
-    const sampleRows = new Float32Array(sampleCount * dim);
-    for (let i = 0; i < sampleCount; i++) sampleRows.set(rows.subarray(i * step * dim, (i * step + 1) * dim), i * dim);
-    const covariance = tf.tidy(() => {
-      const centred = tf.sub(tf.tensor2d(sampleRows, [sampleCount, dim]), mean);
-      return tf.matMul(tf.transpose(centred), centred) as tf.Tensor2D;
-    });
-    const random = seededRandom(12345);
-    const v = Float64Array.from({ length: dim * p }, () => random() - 0.5);
-    orthonormalizeColumns(v, dim, p);
-    for (let it = 0; it < POWER_ITERATIONS; it++) {
-      const w = tf.tidy(() => tf.matMul(covariance, tf.tensor2d(Float32Array.from(v), [dim, p])));
-      const data = await w.data();
-      w.dispose();
-      v.set(data);
-      orthonormalizeColumns(v, dim, p);
-    }
-    covariance.dispose();
-    const basis = tf.tensor2d(Float32Array.from(v), [dim, p]);
+    const principal = await principalBasis(rows, dim, subspaceDim);
+    const p = principal.p;
+    const mean = tf.tensor1d(Float32Array.from(principal.mean));
+    const basis = tf.tensor2d(Float32Array.from(principal.basis), [dim, p]);
     // Project the bank block by block from the host rows (never the whole bank on the device at once).
     const parts: tf.Tensor2D[] = [];
     for (let start = 0; start < m; start += BANK_BLOCK_ROWS) {

@@ -14,12 +14,11 @@ import type { RgbImage } from '../src/engine/image/types';
 import type { Progress } from '../src/engine/progress';
 import { stageReporter, throwIfAborted } from '../src/engine/progress';
 import { decodeCheckpoint } from '../src/engine/tocoad/checkpoint';
-import { packFineTuned } from '../src/engine/tocoad/export';
+import { fineTunedRecord, packFineTuned } from '../src/engine/tocoad/export';
 import { resizeFloat } from '../src/engine/tocoad/float-image';
 import type { SyntheticSample } from '../src/engine/tocoad/generator';
-import type { EpochReport, ToCoADOptions } from '../src/engine/tocoad/trainer';
+import type { ToCoADOptions } from '../src/engine/tocoad/trainer';
 import { PauseGate, resolveOptions, trainToCoAD } from '../src/engine/tocoad/trainer';
-import { APP_VERSION } from '../src/engine/version';
 import type { BackboneInfo } from '../src/storage/backbone-store';
 import { BackboneStore } from '../src/storage/backbone-store';
 import { idbStore } from '../src/storage/kv';
@@ -227,30 +226,12 @@ async function save(
 ): Promise<TrainResult> {
   const report = stageReporter('save', 100, onProgress);
   report(0);
-  const last = (stage: 1 | 2): EpochReport | undefined => [...result.history].reverse().find((e) => e.stage === stage);
   const id = await backbones().freeId(slug(`${base.spec.id}-tocoad-${req.dataset}`));
   const label = `${base.spec.label} + ToCoAD (${req.dataset})`;
   const { manifest, files } = packFineTuned(base, result.tensors, {
     id,
     label,
-    fineTuned: {
-      method: 'ToCoAD (stage I: discriminator D with focal loss; stage II: SimSiam on pooled layer3/layer4 + L_neg of frozen D)',
-      from: { id: base.spec.id, label: base.spec.label, weightsHash: base.weightsHash },
-      data: { name: req.dataset, images: imageCount, textures: textureCount },
-      options: result.options,
-      batchNorm: 'eval mode: running mean/variance frozen; gamma/beta ' + (result.options.extractor.bnAffine ? 'trained' : 'frozen'),
-      finalLosses: {
-        stage1: last(1) ? { loss: last(1)!.loss } : null,
-        stage2: last(2) ? { loss: last(2)!.loss, lossSym: last(2)!.lossSym, lossNeg: last(2)!.lossNeg } : null,
-      },
-      history: result.history,
-      parameters: result.parameters,
-      seconds: result.seconds,
-      backend: host.backend(),
-      host: 'browser',
-      appVersion: APP_VERSION,
-      createdAt: new Date().toISOString(),
-    },
+    fineTuned: fineTunedRecord(base, result, { data: { name: req.dataset, images: imageCount, textures: textureCount }, backend: host.backend(), host: 'browser' }),
   });
   report(30);
   // The weights hash covers the inference weights, as loadBackbone computes it from the stored shards.

@@ -7,11 +7,10 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { readTrainableSource } from '../../engine/backbones/trainable';
 import type { TapName } from '../../engine/backbones/spec';
 import { decodeCheckpoint } from '../../engine/tocoad/checkpoint';
-import { packFineTuned } from '../../engine/tocoad/export';
+import { fineTunedRecord, packFineTuned } from '../../engine/tocoad/export';
 import type { GeneratorKind } from '../../engine/tocoad/generator';
-import type { EpochReport, ToCoADOptions } from '../../engine/tocoad/trainer';
+import type { ToCoADOptions } from '../../engine/tocoad/trainer';
 import { resolveOptions, trainToCoAD } from '../../engine/tocoad/trainer';
-import { APP_VERSION } from '../../engine/version';
 import { backboneFolder } from '../../node/backbones';
 import { IMAGE_EXTENSIONS, listMvtecDataset } from '../../node/dataset';
 import { decodeImageFile } from '../../node/decode';
@@ -201,29 +200,17 @@ export function register(program: Command): void {
       { textures, resume, override: resume ? override : undefined },
     );
     bars.stop();
-    const last = (stage: 1 | 2): EpochReport | undefined => [...result.history].reverse().find((e) => e.stage === stage);
     const dataName = basename(resolve(args.data));
     const id = args.id ?? `${base.spec.id}-tocoad-${dataName}`;
     const { manifest, files: outFiles } = packFineTuned(base, result.tensors, {
       id,
       label: `${base.spec.label} + ToCoAD (${dataName})`,
-      fineTuned: {
-        method: 'ToCoAD (stage I: discriminator D with focal loss; stage II: SimSiam on pooled layer3/layer4 + L_neg of frozen D)',
-        from: { id: base.spec.id, label: base.spec.label, weightsHash: base.weightsHash, folder: baseDir },
+      fineTuned: fineTunedRecord(base, result, {
+        from: { folder: baseDir },
         data: { folder: resolve(args.data), images: files.length, textures: textures.length },
-        options: result.options,
-        batchNorm: 'eval mode: running mean/variance frozen; gamma/beta ' + (result.options.extractor.bnAffine ? 'trained' : 'frozen'),
-        finalLosses: {
-          stage1: last(1) ? { loss: last(1)!.loss } : null,
-          stage2: last(2) ? { loss: last(2)!.loss, lossSym: last(2)!.lossSym, lossNeg: last(2)!.lossNeg } : null,
-        },
-        history: result.history,
-        parameters: result.parameters,
-        seconds: result.seconds,
         backend: args.backend,
-        appVersion: APP_VERSION,
-        createdAt: new Date().toISOString(),
-      },
+        host: 'cli',
+      }),
     });
     const tmp = `${out}.partial`;
     rmSync(tmp, { recursive: true, force: true });

@@ -2,6 +2,8 @@ import type { NamedTensors } from '../backbones/named-tensors';
 import { concatTensorBytes, sizeOf } from '../backbones/named-tensors';
 import type { TrainableManifest, TrainableSource, WeightGroup } from '../backbones/trainable';
 import type { WeightEntry } from '../backbones/weights-file';
+import { APP_VERSION } from '../version';
+import type { EpochReport, ToCoADResult } from './trainer';
 
 /**
  * Writes a fine-tuned extractor in the backbone folder format (model.json + shards) that `loadBackbone`, the CLI's
@@ -61,4 +63,36 @@ export function packFineTuned(
   };
   const json = new TextEncoder().encode(JSON.stringify(manifest, null, 1));
   return { manifest, files: [{ path: 'model.json', bytes: json }, ...main.files, ...(extra?.files ?? [])] };
+}
+
+/**
+ * The `fineTuned` record of model.json, as every host writes it: the method, the base model, the data, the options
+ * the run really used, batch-norm handling, final losses and history, parameter counts, timings, backend, app version.
+ */
+export function fineTunedRecord(
+  base: TrainableSource,
+  result: Pick<ToCoADResult, 'history' | 'options' | 'parameters' | 'seconds'>,
+  where: { from?: Record<string, unknown>; data: Record<string, unknown>; backend: string; host: 'cli' | 'browser' },
+): Record<string, unknown> {
+  const last = (stage: 1 | 2): EpochReport | undefined => [...result.history].reverse().find((e) => e.stage === stage);
+  const l1 = last(1);
+  const l2 = last(2);
+  return {
+    method: 'ToCoAD (stage I: discriminator D with focal loss; stage II: SimSiam on pooled layer3/layer4 + L_neg of frozen D)',
+    from: { id: base.spec.id, label: base.spec.label, weightsHash: base.weightsHash, ...where.from },
+    data: where.data,
+    options: result.options,
+    batchNorm: 'eval mode: running mean/variance frozen; gamma/beta ' + (result.options.extractor.bnAffine ? 'trained' : 'frozen'),
+    finalLosses: {
+      stage1: l1 ? { loss: l1.loss } : null,
+      stage2: l2 ? { loss: l2.loss, lossSym: l2.lossSym, lossNeg: l2.lossNeg } : null,
+    },
+    history: result.history,
+    parameters: result.parameters,
+    seconds: result.seconds,
+    backend: where.backend,
+    host: where.host,
+    appVersion: APP_VERSION,
+    createdAt: new Date().toISOString(),
+  };
 }

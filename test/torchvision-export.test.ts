@@ -1,3 +1,4 @@
+import { relativeError } from '../src/engine/convert/testing';
 import * as tf from '../src/engine/tf';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,15 +26,6 @@ import { initNodeBackend } from '../src/node/tf-backend';
  */
 const TOLERANCE = 1e-5;
 
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let err = 0;
-  let max = 0;
-  for (let i = 0; i < b.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    max = Math.max(max, Math.abs(b[i]));
-  }
-  return err / max;
-}
 
 async function tapFeatures(backbone: Backbone, rgb: tf.Tensor4D): Promise<Record<'layer2' | 'layer3', Float32Array>> {
   const f = backbone.features(rgb, ['layer2', 'layer3']);

@@ -8,7 +8,7 @@ import { RESNET50_IMAGENET } from '../src/engine/backbones/spec';
 import { exportTorchvisionSafetensors } from '../src/engine/backbones/torchvision-names';
 import { readTrainableSource } from '../src/engine/backbones/trainable';
 import type { FileSource } from '../src/engine/backbones/weights-file';
-import { readWeights } from '../src/engine/backbones/weights-file';
+import { memorySource, readWeights } from '../src/engine/backbones/weights-file';
 import { convertCheckpoint, readSafetensors } from '../src/engine/convert';
 import type { Progress } from '../src/engine/progress';
 import { stageReporter, throwIfAborted } from '../src/engine/progress';
@@ -18,7 +18,8 @@ import { idbStore } from '../src/storage/kv';
 import type { FileBytes } from './protocol';
 
 let store: BackboneStore | null = null;
-function backbones(): BackboneStore {
+/** The worker's handle on the stored backbones (converted, imported and fine-tuned ones). */
+export function backbones(): BackboneStore {
   store ??= new BackboneStore(idbStore(), async () => navigator.storage?.estimate?.());
   return store;
 }
@@ -27,14 +28,6 @@ export function storedBackboneSource(id: string): Promise<FileSource> {
   return backbones().source(id);
 }
 
-function memorySource(files: { path: string; bytes: Uint8Array }[]): FileSource {
-  const get = (path: string) => {
-    const f = files.find((x) => x.path === path);
-    if (!f) throw new Error(`${path} is missing`);
-    return f.bytes;
-  };
-  return { readBytes: async (path) => get(path), readText: async (path) => new TextDecoder().decode(get(path)) };
-}
 
 /** The id and label a file exported by this app carries in its metadata, if any. */
 function exportedSpec(bytes: Uint8Array, name: string): { id?: string; label?: string } {

@@ -20,8 +20,7 @@ import type { SyntheticSample } from '../src/engine/tocoad/generator';
 import type { ToCoADOptions } from '../src/engine/tocoad/trainer';
 import { PauseGate, resolveOptions, trainToCoAD } from '../src/engine/tocoad/trainer';
 import type { BackboneInfo } from '../src/storage/backbone-store';
-import { BackboneStore } from '../src/storage/backbone-store';
-import { idbStore } from '../src/storage/kv';
+import { backbones } from './backbones';
 import { checkImageBytes, decodeImageBytes } from './decode';
 import type { BackendName, FileBytes, TrainEvent, TrainResult, TrainSample, TrainStart } from './protocol';
 
@@ -60,12 +59,6 @@ export function setTrainingPaused(paused: boolean): { training: boolean } {
   if (paused) active.gate.pause();
   else active.gate.resume();
   return { training: true };
-}
-
-let store: BackboneStore | null = null;
-function backbones(): BackboneStore {
-  store ??= new BackboneStore(idbStore(), async () => navigator.storage?.estimate?.());
-  return store;
 }
 
 /** Splits bytes into Blobs of at most `size` bytes (one IndexedDB value each; the copy is made here, not on the page). */

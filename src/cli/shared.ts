@@ -3,6 +3,7 @@ import { Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import type { Backbone } from '../engine/backbones/backbone';
 import { buildMemoryBank } from '../engine/patchcore/memory-bank';
+import { fileFeatureStore } from '../node/feature-file';
 import type { SkippedImage } from '../engine/patchcore/memory-bank';
 import type { ScoringOptions } from '../engine/patchcore/scorer';
 import type { ProgressListener } from '../engine/progress';
@@ -128,6 +129,7 @@ export async function fitFromFolder(
         seed: args.seed,
         onProgress,
         signal,
+        featureStore: fileFeatureStore(),
         ...(pool ? { embed: (i: number) => pool.embed(files[i]), concurrency: pool.size } : {}),
       },
     );

@@ -1,3 +1,4 @@
+import { relativeError } from '../convert/testing';
 // eslint-disable-next-line no-restricted-imports -- test fixture I/O
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +18,7 @@ import { exportTorchvisionSafetensors, kerasToTorchvision, readExportedMetadata,
 import { torchvisionResNetKeys } from './torchvision-resnet';
 import type { TrainableManifest } from './trainable';
 import { readTrainableSource } from './trainable';
-import type { FileSource } from './weights-file';
+import { memorySource } from './weights-file';
 import { BACKBONE_FORMAT } from './weights-file';
 
 /**
@@ -68,26 +69,7 @@ const SPEC: BackboneSpec = {
   taps: (['layer2', 'layer3', 'layer4'] as const).map((name, i) => ({ name, stride: 8 << i, channels: OUTS[i + 1] })),
 };
 
-function memorySource(files: BackboneFile[]): FileSource {
-  const byPath = new Map(files.map((f) => [f.path, f.bytes]));
-  const get = (p: string) => {
-    const b = byPath.get(p);
-    if (!b) throw new Error(`no file ${p}`);
-    return b;
-  };
-  return { readText: async (p) => new TextDecoder().decode(get(p)), readBytes: async (p) => get(p).slice() };
-}
 
-/** Largest |a - b| over the largest |b|. */
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let err = 0;
-  let max = 0;
-  for (let i = 0; i < b.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    max = Math.max(max, Math.abs(b[i]));
-  }
-  return err / max;
-}
 
 function image(seed: number, size = 64): tf.Tensor4D {
   const random = seededRandom(seed);

@@ -46,6 +46,17 @@ export interface FileSource {
   readBytes(path: string): Promise<Uint8Array>;
 }
 
+/** A FileSource over files held in memory (a just-converted or just-trained backbone, test fixtures). */
+export function memorySource(files: readonly { path: string; bytes: Uint8Array }[]): FileSource {
+  const byPath = new Map(files.map((f) => [f.path, f.bytes]));
+  const get = (path: string) => {
+    const bytes = byPath.get(path);
+    if (!bytes) throw new Error(`${path} is missing`);
+    return bytes;
+  };
+  return { readBytes: async (path) => get(path), readText: async (path) => new TextDecoder().decode(get(path)) };
+}
+
 export function parseManifest(text: string, where: string): BackboneManifest {
   let m: BackboneManifest;
   try {

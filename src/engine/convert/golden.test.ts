@@ -1,3 +1,5 @@
+import { relativeError } from './testing';
+import { memorySource } from '../backbones/weights-file';
 // Golden test on the committed reduced-width fixtures (scripts/fixtures/make_wrn_fixtures.py --small):
 // every checkpoint format goes through convert -> backbone folder -> the tfjs network, and the layer
 // outputs must match PyTorch's within 1e-3 of their largest magnitude.
@@ -14,7 +16,6 @@ import { runEmbed } from '../../cli/commands/embed';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBackbone } from '../backbones/backbone';
 import type { TapName } from '../backbones/spec';
-import type { FileSource } from '../backbones/weights-file';
 import type { RgbImage } from '../image/types';
 import { initNodeBackend } from '../../node/tf-backend';
 import { toFloat32 } from './dtypes';
@@ -22,34 +23,13 @@ import { convertCheckpoint } from './convert';
 import type { ConvertOptions } from './convert';
 import { loadBackboneAllStages, tapActivations } from './embed';
 import { readSafetensors, writeSafetensors } from './safetensors';
-import type { BackboneFile } from './to-backbone';
 
 const FIXTURES = new URL('../../../test/fixtures/wrn/', import.meta.url);
 const load = (name: string) => new Uint8Array(readFileSync(new URL(name, FIXTURES)));
 const TAPS: TapName[] = ['layer1', 'layer2', 'layer3', 'layer4'];
 const TOLERANCE = 1e-3;
 
-/** A FileSource over files held in memory, as the app's worker would have them. */
-function memorySource(files: BackboneFile[]): FileSource {
-  const byPath = new Map(files.map((f) => [f.path, f.bytes]));
-  const get = (p: string) => {
-    const b = byPath.get(p);
-    if (!b) throw new Error(`no file ${p}`);
-    return b;
-  };
-  return { readText: async (p) => new TextDecoder().decode(get(p)), readBytes: async (p) => get(p).slice() };
-}
 
-/** Largest |a - b| over the largest |b|. */
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let err = 0;
-  let max = 0;
-  for (let i = 0; i < b.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    max = Math.max(max, Math.abs(b[i]));
-  }
-  return err / max;
-}
 
 const reference = readSafetensors(load('outputs.safetensors'), 'outputs.safetensors');
 const ref = (name: string) => {

@@ -77,3 +77,14 @@ export function makeZip(entries: { name: string; data: Uint8Array }[]): Uint8Arr
   const eocd = bytesOf(le(0x06054b50, 4), le(0, 2), le(0, 2), le(entries.length, 2), le(entries.length, 2), le(cd.length, 4), le(offset, 4), le(0, 2));
   return bytesOf(...local, cd, eocd);
 }
+
+/** Largest |a - b| over the largest |b|. */
+export function relativeError(a: Float32Array, b: Float32Array): number {
+  let err = 0;
+  let max = 0;
+  for (let i = 0; i < b.length; i++) {
+    err = Math.max(err, Math.abs(a[i] - b[i]));
+    max = Math.max(max, Math.abs(b[i]));
+  }
+  return err / max;
+}

@@ -30,6 +30,35 @@ export interface FitOptions {
   embed?: EmbedImage;
   /** Images embedded at once when `embed` is given (default 1). */
   concurrency?: number;
+  /** Where the patch features wait for the coreset (default: in memory). */
+  featureStore?: FeatureStore;
+}
+
+/**
+ * Keeps each image's [patches, 1024] features between embedding and the coreset, which then needs only the selected
+ * rows. They are most of a fit's memory (a 209-image set holds 671 MB), so a host may keep them outside its heap:
+ * the CLI writes them to a temporary file.
+ */
+export interface FeatureStore {
+  put(image: number, features: Float32Array): Promise<void>;
+  /** The given rows (patch indices) of an image's features, concatenated. */
+  rows(image: number, rows: readonly number[]): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
+export function memoryFeatureStore(): FeatureStore {
+  const byImage = new Map<number, Float32Array>();
+  return {
+    put: async (image, features) => void byImage.set(image, features),
+    rows: async (image, rows) => {
+      const f = byImage.get(image);
+      if (!f) throw new Error(`no features stored for image ${image}`);
+      const out = new Float32Array(rows.length * TARGET_DIM);
+      rows.forEach((row, j) => out.set(f.subarray(row * TARGET_DIM, (row + 1) * TARGET_DIM), j * TARGET_DIM));
+      return out;
+    },
+    dispose: async () => byImage.clear(),
+  };
 }
 
 export interface StageSeconds {
@@ -103,64 +132,77 @@ export async function buildMemoryBank(backbone: Backbone, images: ImageSource, o
   const seconds: StageSeconds = { decode: 0, backbone: 0, coreset: 0 };
   const local = options.embed ? null : localEmbedder(backbone, images, seed);
   const embed = options.embed ?? local!;
-  const results: (PatchFeatures | null)[] = new Array(images.count).fill(null);
+  const store = options.featureStore ?? memoryFeatureStore();
+  const projected: (Float32Array | null)[] = new Array(images.count).fill(null);
   const skipped: SkippedImage[] = [];
   const report = stageReporter('features', images.count, options.onProgress);
   let done = 0;
+  let perImage = 0;
   report(0);
   try {
-    let nextIndex = 0;
-    const runLane = async () => {
-      while (nextIndex < images.count) {
-        const i = nextIndex++;
-        throwIfAborted(options.signal);
-        try {
-          const r = await embed(i);
-          results[i] = r;
-          seconds.decode += r.decodeSeconds;
-          seconds.backbone += r.backboneSeconds;
-        } catch (e) {
-          if (isAbortError(e)) throw e;
-          skipped.push({ name: images.name(i), reason: (e as Error).message });
-        }
-        report(++done);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 1) }, runLane));
-  } finally {
-    local?.dispose();
-  }
-  const kept = results.filter((r): r is PatchFeatures => r !== null);
-  const features = kept.map((r) => r.features);
-  const projected = kept.map((r) => r.projected);
-  results.length = 0;
-  if (features.length === 0) throw new Error('no usable image: every image failed to load');
-
-  const perImage = features[0].length / TARGET_DIM;
-  const patchCount = perImage * features.length;
-  const t0 = performance.now();
-  const coresetReport = stageReporter('coreset', coresetSize(patchCount, ratio), options.onProgress);
-  const flat = new Float32Array(patchCount * PROJECTION_DIM);
-  projected.forEach((p, i) => flat.set(p, i * p.length));
-  projected.length = 0;
-  const coresetOptions = { ratio, seed, signal: options.signal, onProgress: (done: number) => coresetReport(done) };
-  let indices: Int32Array;
-  if ((options.coresetOn ?? defaultCoresetPlacement()) === 'device') {
-    const x = tf.tensor2d(flat, [patchCount, PROJECTION_DIM]);
     try {
-      indices = await selectCoresetDevice(x, coresetOptions);
+      let nextIndex = 0;
+      const runLane = async () => {
+        while (nextIndex < images.count) {
+          const i = nextIndex++;
+          throwIfAborted(options.signal);
+          try {
+            const r = await embed(i);
+            perImage = r.projected.length / PROJECTION_DIM;
+            await store.put(i, r.features);
+            projected[i] = r.projected;
+            seconds.decode += r.decodeSeconds;
+            seconds.backbone += r.backboneSeconds;
+          } catch (e) {
+            if (isAbortError(e)) throw e;
+            skipped.push({ name: images.name(i), reason: (e as Error).message });
+          }
+          report(++done);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 1) }, runLane));
     } finally {
-      x.dispose();
+      local?.dispose();
     }
-  } else {
-    indices = await selectCoresetHost(flat, PROJECTION_DIM, coresetOptions);
+    // Image numbers of the kept images, in order: patch p of the coreset belongs to kept[floor(p / perImage)].
+    const kept = projected.flatMap((p, i) => (p ? [i] : []));
+    if (kept.length === 0) throw new Error('no usable image: every image failed to load');
+
+    const patchCount = perImage * kept.length;
+    const t0 = performance.now();
+    const coresetReport = stageReporter('coreset', coresetSize(patchCount, ratio), options.onProgress);
+    const flat = new Float32Array(patchCount * PROJECTION_DIM);
+    kept.forEach((image, j) => flat.set(projected[image]!, j * perImage * PROJECTION_DIM));
+    projected.fill(null);
+    const coresetOptions = { ratio, seed, signal: options.signal, onProgress: (done: number) => coresetReport(done) };
+    let indices: Int32Array;
+    if ((options.coresetOn ?? defaultCoresetPlacement()) === 'device') {
+      const x = tf.tensor2d(flat, [patchCount, PROJECTION_DIM]);
+      try {
+        indices = await selectCoresetDevice(x, coresetOptions);
+      } finally {
+        x.dispose();
+      }
+    } else {
+      indices = await selectCoresetHost(flat, PROJECTION_DIM, coresetOptions);
+    }
+    // Gather the selected rows image by image, each into its place in the bank.
+    const data = new Float32Array(indices.length * TARGET_DIM);
+    const wanted = new Map<number, { rows: number[]; places: number[] }>();
+    indices.forEach((p, place) => {
+      const image = kept[Math.floor(p / perImage)];
+      const entry = wanted.get(image) ?? { rows: [], places: [] };
+      entry.rows.push(p % perImage);
+      entry.places.push(place);
+      wanted.set(image, entry);
+    });
+    for (const [image, { rows, places }] of wanted) {
+      const got = await store.rows(image, rows);
+      places.forEach((place, j) => data.set(got.subarray(j * TARGET_DIM, (j + 1) * TARGET_DIM), place * TARGET_DIM));
+    }
+    seconds.coreset = (performance.now() - t0) / 1000;
+    return { data, size: indices.length, dim: TARGET_DIM, patchCount, imageCount: kept.length, skipped, seconds };
+  } finally {
+    await store.dispose();
   }
-  const data = new Float32Array(indices.length * TARGET_DIM);
-  indices.forEach((p, row) => {
-    const img = Math.floor(p / perImage);
-    const offset = (p % perImage) * TARGET_DIM;
-    data.set(features[img].subarray(offset, offset + TARGET_DIM), row * TARGET_DIM);
-  });
-  seconds.coreset = (performance.now() - t0) / 1000;
-  return { data, size: indices.length, dim: TARGET_DIM, patchCount, imageCount: features.length, skipped, seconds };
 }

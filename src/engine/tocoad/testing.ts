@@ -3,7 +3,8 @@
 // eslint-disable-next-line no-restricted-imports -- test fixture I/O
 import { readFileSync } from 'node:fs';
 import { convertCheckpoint } from '../convert/convert';
-import type { FileSource } from '../backbones/weights-file';
+import { memorySource } from '../backbones/weights-file';
+export { memorySource };
 import type { TrainableSource } from '../backbones/trainable';
 import { readTrainableSource } from '../backbones/trainable';
 
@@ -12,15 +13,6 @@ export interface MemoryFile {
   bytes: Uint8Array;
 }
 
-export function memorySource(files: MemoryFile[]): FileSource {
-  const byPath = new Map(files.map((f) => [f.path, f.bytes]));
-  const get = (p: string) => {
-    const b = byPath.get(p);
-    if (!b) throw new Error(`no file ${p}`);
-    return b;
-  };
-  return { readText: async (p) => new TextDecoder().decode(get(p)), readBytes: async (p) => get(p).slice() };
-}
 
 export function tinyBackboneFiles(): MemoryFile[] {
   const bytes = new Uint8Array(readFileSync(new URL('../../../test/fixtures/wrn/wrn.safetensors', import.meta.url)));

@@ -111,10 +111,14 @@ export function resnetForward(w: ResNetWeights, input: tf.Tensor4D, taps: TapNam
   const deepest = Math.max(...taps.map((t) => STAGE_NAMES.indexOf(t)));
   if (deepest >= w.stages.length) throw new Error(`the backbone has no ${STAGE_NAMES[deepest]}`);
   const out: Partial<Record<TapName, tf.Tensor4D>> = {};
-  let x = applyConv(input, w.stem, true);
-  x = tf.maxPool(x, 3, 2, 1) as tf.Tensor4D;
+  // A tidy per block frees its inner activations at once; only block outputs reach the caller's scope (tensors a
+  // gradient needs are kept by the tape either way).
+  let x = tf.tidy(() => tf.maxPool(applyConv(input, w.stem, true), 3, 2, 1) as tf.Tensor4D);
   for (let s = 0; s <= deepest; s++) {
-    for (const block of w.stages[s]) x = bottleneck(x, block);
+    for (const block of w.stages[s]) {
+      const blockInput = x;
+      x = tf.tidy(() => bottleneck(blockInput, block));
+    }
     if (taps.includes(STAGE_NAMES[s])) out[STAGE_NAMES[s]] = x;
   }
   return out;

@@ -78,10 +78,15 @@ export function nearestSquaredDistances(queries: tf.Tensor2D, mem: MemoryBankTen
     const qNorm = tf.sum(tf.square(queries), 1, true) as tf.Tensor2D;
     const smallest = (d: tf.Tensor2D, n: number) =>
       n === 1 ? (tf.min(d, 1, true) as tf.Tensor2D) : (tf.neg(tf.topk(tf.neg(d), Math.min(n, d.shape[1])).values) as tf.Tensor2D);
+    // One tidy per block: a block's [q, 4096] intermediates are freed before the next block's are made.
     let best: tf.Tensor2D | null = null;
     mem.blocksT.forEach((blockT, i) => {
-      const local = smallest(blockSquaredDistances(queries, qNorm, blockT, mem.blockNorms[i]), k);
-      best = best ? smallest(tf.concat([best, local], 1) as tf.Tensor2D, k) : local;
+      const previous: tf.Tensor2D | null = best;
+      best = tf.tidy(() => {
+        const local = smallest(blockSquaredDistances(queries, qNorm, blockT, mem.blockNorms[i]), k);
+        return previous ? smallest(tf.concat([previous, local], 1) as tf.Tensor2D, k) : local;
+      });
+      previous?.dispose();
     });
     return best!;
   });

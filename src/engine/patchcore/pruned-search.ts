@@ -65,12 +65,16 @@ export class SubspaceIndex {
       const indices: tf.Tensor[] = [];
       for (let start = 0; start < m; start += BANK_BLOCK_ROWS) {
         const size = Math.min(BANK_BLOCK_ROWS, m - start);
-        const blockT = tf.slice(this.projectedT, [0, start], [-1, size]);
-        const norms = tf.slice(this.projectedNorms, [start], [size]);
-        const lower = tf.relu(tf.sub(tf.add(qpNorm, tf.expandDims(norms, 0)), tf.mul(tf.matMul(qp, blockT), 2)));
-        const top = tf.topk(tf.neg(lower), Math.min(t, size));
-        values.push(top.values);
-        indices.push(tf.add(top.indices, tf.scalar(start, 'int32')));
+        // A tidy per block: only its t smallest bounds outlive it, not its [n, 4096] intermediates.
+        const [blockValues, blockIndices] = tf.tidy(() => {
+          const blockT = tf.slice(this.projectedT, [0, start], [-1, size]);
+          const norms = tf.slice(this.projectedNorms, [start], [size]);
+          const lower = tf.relu(tf.sub(tf.add(qpNorm, tf.expandDims(norms, 0)), tf.mul(tf.matMul(qp, blockT), 2)));
+          const top = tf.topk(tf.neg(lower), Math.min(t, size));
+          return [top.values, tf.add(top.indices, tf.scalar(start, 'int32'))];
+        });
+        values.push(blockValues);
+        indices.push(blockIndices);
       }
       const allValues = tf.concat(values, 1);
       const allIndices = tf.concat(indices, 1);

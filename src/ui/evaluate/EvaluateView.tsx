@@ -1,4 +1,5 @@
-import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { FolderPicker } from '../shell/FolderPicker';
+import { useId, useMemo, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { rocCurve } from '../../engine/metrics';
 import { selectProfile } from '../../state/actions';
@@ -6,7 +7,7 @@ import { useAppStore } from '../../state/app-store';
 import { cancelEvaluation, chooseEvaluationFolder, clearEvaluationFolder, runEvaluation } from '../../state/evaluate-actions';
 import type { EvaluationRun } from '../../state/evaluate-store';
 import { useEvaluateStore } from '../../state/evaluate-store';
-import { fromDataTransfer, fromFileList } from '../inspect/pick';
+import { fromDataTransfer } from '../inspect/pick';
 import { ProgressBar } from '../shell/ProgressBar';
 import { LAYOUT_HINT } from './layout';
 import './evaluate.css';
@@ -153,12 +154,7 @@ export function EvaluateView() {
   const ready = useAppStore((s) => s.engineStatus === 'ready');
   const { layout, running, progress, result, error } = useEvaluateStore();
   const [over, setOver] = useState(false);
-  const folderId = useId();
   const profileId = useId();
-  const folderRef = useRef<HTMLInputElement>(null);
-  useEffect(() => {
-    folderRef.current?.setAttribute('webkitdirectory', '');
-  }, []);
   const profile = profiles.find((p) => p.id === selectedId) ?? null;
   const usable = Boolean(layout && !layout.problem);
   const defective = layout ? layout.items.length - layout.goodCount : 0;
@@ -199,23 +195,7 @@ export function EvaluateView() {
           <span className="drop-label">Labelled folder</span>
           <span className="muted small">Drop the dataset folder (e.g. one MVTec AD category) here, or choose it.</span>
           <div className="actions">
-            <label htmlFor={folderId} className={`button-like${running ? ' disabled' : ''}`}>
-              Choose a folder
-            </label>
-            <input
-              id={folderId}
-              ref={folderRef}
-              className="visually-hidden"
-              type="file"
-              multiple
-              disabled={running}
-              data-testid="evaluate-folder"
-              onChange={(e) => {
-                const picked = e.target.files ? fromFileList(e.target.files) : [];
-                e.target.value = '';
-                chooseEvaluationFolder(picked);
-              }}
-            />
+            <FolderPicker disabled={running} testId="evaluate-folder" onPicked={chooseEvaluationFolder} />
             {layout && (
               <button type="button" onClick={clearEvaluationFolder} disabled={running}>
                 Clear

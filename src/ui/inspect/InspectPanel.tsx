@@ -1,3 +1,4 @@
+import { FolderPicker } from '../shell/FolderPicker';
 import { useDeferredValue, useEffect, useId, useRef, useState } from 'react';
 import { useAppStore } from '../../state/app-store';
 import { cancelInspect, clearInspection, inspectFiles, openDetail, removeItem, resumeInspect, setFilter, setLabel } from '../../state/inspect-actions';
@@ -109,14 +110,9 @@ export function InspectPanel() {
   const counts = useCounts();
   const [over, setOver] = useState(false);
   const filesId = useId();
-  const folderId = useId();
-  const folderRef = useRef<HTMLInputElement>(null);
   const calibration = profile?.calibrationScores ?? NO_SCORES;
   const canInspect = Boolean(selectedId) && ready;
 
-  useEffect(() => {
-    folderRef.current?.setAttribute('webkitdirectory', '');
-  }, []);
   useEffect(() => {
     const onPaste = (e: ClipboardEvent) => {
       const t = e.target as HTMLElement | null;
@@ -176,23 +172,7 @@ export function InspectPanel() {
               inspectFiles(picked);
             }}
           />
-          <label htmlFor={folderId} className={`button-like${canInspect ? '' : ' disabled'}`}>
-            Choose a folder
-          </label>
-          <input
-            id={folderId}
-            ref={folderRef}
-            className="visually-hidden"
-            type="file"
-            multiple
-            disabled={!canInspect}
-            data-testid="inspect-folder"
-            onChange={(e) => {
-              const picked = e.target.files ? fromFileList(e.target.files).filter((p) => !p.path.split('/').pop()!.startsWith('.')) : [];
-              e.target.value = '';
-              inspectFiles(picked);
-            }}
-          />
+          <FolderPicker disabled={!canInspect} testId="inspect-folder" onPicked={inspectFiles} />
         </div>
       </div>
 

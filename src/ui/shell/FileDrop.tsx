@@ -1,4 +1,5 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { FolderPicker } from './FolderPicker';
+import { useId, useState } from 'react';
 import type { ReactNode } from 'react';
 import type { PickedFile } from '../../state/inspect-actions';
 import { fromDataTransfer, fromFileList } from '../inspect/pick';
@@ -30,12 +31,7 @@ export function FileDrop({
   children?: ReactNode;
 }) {
   const id = useId();
-  const folderId = useId();
-  const folderRef = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
-  useEffect(() => {
-    folderRef.current?.setAttribute('webkitdirectory', '');
-  }, [folder]);
   const deliver = (picked: PickedFile[]) => {
     if (picked.length) onFiles(picked.map((p) => p.file), picked);
   };
@@ -75,23 +71,7 @@ export function FileDrop({
       {folder && (
         <span className="small">
           or{' '}
-          <label htmlFor={folderId} className={`button-like${disabled ? ' disabled' : ''}`}>
-            {folder.label}
-          </label>
-          <input
-            id={folderId}
-            ref={folderRef}
-            className="visually-hidden"
-            type="file"
-            multiple
-            disabled={disabled}
-            data-testid={folder.testId}
-            onChange={(e) => {
-              const picked = e.target.files ? fromFileList(e.target.files).filter((p) => !p.path.split('/').pop()!.startsWith('.')) : [];
-              e.target.value = '';
-              deliver(picked);
-            }}
-          />
+          <FolderPicker label={folder.label} disabled={disabled} testId={folder.testId} onPicked={deliver} />
         </span>
       )}
       {children}

@@ -1,22 +1,20 @@
+import { seededRandom } from '../patchcore/random';
+
 /**
  * Deterministic randomness for training. Every random draw of a run comes from an {@link Rng} whose seed is derived
  * from the run's seed and the draw's purpose (stage, epoch, image, ...), so a sample's randomness does not depend on
  * batch composition, host or resume point.
  */
 export class Rng {
-  private state: number;
+  private readonly random: () => number;
 
   constructor(seed: number) {
-    this.state = (seed >>> 0) ^ 0x9e3779b9;
+    this.random = seededRandom(seed);
   }
 
-  /** Uniform in [0, 1) (mulberry32). */
+  /** Uniform in [0, 1) (mulberry32, as every seeded draw in the engine). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.random();
   }
 
   uniform(lo: number, hi: number): number {

@@ -2,7 +2,8 @@
  * The Evaluate view end to end on WASM: a profile built in the page from glass/train/good (18 images,
  * holdout 0.1, as `fit --holdout 0.1`), exported; the labelled glass folder (test + ground_truth,
  * 98 images) evaluated in the page; the four metrics read from the page equal `eval --profile` of the
- * CLI on the exported profile within 1e-4. A folder outside the layout gets its message. Screenshots.
+ * CLI on the exported profile within 1e-4. A folder outside the layout gets its message. A second profile
+ * evaluated on the same folder appears side by side with the first. Screenshots.
  */
 import { expect, test } from '@playwright/test';
 import type { BrowserContext, Page } from '@playwright/test';
@@ -115,4 +116,41 @@ test('glass evaluated in the page equals `eval` of the CLI on the exported profi
     await page.screenshot({ path: `${SHOTS}/evaluate-${w}x${h}.png` });
   }
   await page.setViewportSize({ width: 1280, height: 800 });
+});
+
+test('a second profile evaluated on the same folder is shown side by side with the first', async () => {
+  test.setTimeout(300_000);
+  const first: Record<string, string> = {};
+  for (const m of METRICS) first[m] = (await page.getByTestId(`metric-${m}`).getAttribute('data-value')) ?? '';
+  expect(first.image_auroc).not.toBe('');
+
+  // A weaker profile: 4 of the 18 training images.
+  await page.getByTestId('nav-home').click();
+  const trainDir = join(GLASS, 'train', 'good');
+  const few = readdirSync(trainDir).filter((f) => /\.(png|jpe?g|bmp)$/i.test(f)).sort().slice(0, 4).map((f) => join(trainDir, f));
+  await buildProfile(page, 'glass-4-images', few);
+
+  await page.getByTestId('nav-evaluate').click();
+  const select = page.getByTestId('evaluate-profile');
+  const value = await select.locator('option', { hasText: 'glass-4-images' }).getAttribute('value');
+  await select.selectOption(value!);
+  await expect(page.getByTestId('evaluate-set')).toHaveAttribute('data-count', '98');
+  await page.getByTestId('evaluate-run').click();
+  const table = page.getByTestId('evaluate-compare');
+  await expect(table).toBeVisible({ timeout: 240_000 });
+
+  await expect(table.getByTestId('compare-profile')).toHaveCount(2);
+  expect(await table.getByTestId('compare-profile').evaluateAll((els) => els.map((e) => e.getAttribute('data-profile')))).toEqual([PROFILE, 'glass-4-images']);
+  for (const m of METRICS) {
+    const cells = await table.getByTestId(`compare-${m}`).evaluateAll((els) => els.map((e) => e.getAttribute('data-value')));
+    // First column: the first profile's run as it was; second: the run just made (the metric cards show it).
+    expect(cells[0], m).toBe(first[m]);
+    expect(cells[1], m).toBe(await page.getByTestId(`metric-${m}`).getAttribute('data-value'));
+  }
+  console.log(`side by side: ${JSON.stringify(Object.fromEntries(await Promise.all(METRICS.map(async (m) => [m, await table.getByTestId(`compare-${m}`).evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value')).toFixed(4)))]))))}`);
+
+  await page.mouse.move(0, 0);
+  await page.getByTestId('evaluate-results').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: `${SHOTS}/evaluate-compare-1280x800.png` });
 });

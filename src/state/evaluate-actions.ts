@@ -11,7 +11,7 @@ import { EngineError } from '../worker-bridge';
 import type { EvalFile } from '../../workers/protocol';
 import { ensureLoaded } from './actions';
 import { pushAlert, useAppStore } from './app-store';
-import { useEvaluateStore } from './evaluate-store';
+import { useEvaluateStore, withRun } from './evaluate-store';
 import { engine } from './services';
 
 const set = useEvaluateStore.setState;
@@ -67,7 +67,9 @@ export async function runEvaluation(): Promise<void> {
       const { files, transfer } = await readSet();
       r = await engine().request('evaluate', { key, files }, { signal, onProgress, transfer });
     }
-    set({ result: { ...r, profileId, profileName: profile.name, dataset: layout.root || 'dataset', at: new Date().toISOString() } });
+    const dataset = layout.root || 'dataset';
+    const run = { ...r, profileId, profileName: profile.name, backboneLabel: profile.backbone.label, dataset, datasetKey: `${dataset}:${layout.items.length}`, at: new Date().toISOString() };
+    set({ result: run, runs: withRun(get().runs, run) });
     if (r.skipped.length) pushAlert('error', `${r.skipped.length} image${r.skipped.length === 1 ? '' : 's'} could not be scored and are left out of the metrics: ${r.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
   } catch (e) {
     if (isAbortError(e)) pushAlert('info', 'Evaluation cancelled.');

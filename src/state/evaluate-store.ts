@@ -1,6 +1,7 @@
 /**
  * The Evaluate view's state (zustand, its own store): the labelled folder as read (MVTec AD layout),
- * the run's progress, and the last result (metrics and per-image raw scores; no maps).
+ * the run's progress, the last result (metrics and per-image raw scores; no maps), and the latest result of every
+ * profile evaluated on a folder this session, shown side by side (e.g. before and after fine-tuning).
  */
 import { create } from 'zustand';
 import type { Progress } from '../engine/progress';
@@ -10,7 +11,11 @@ import type { EvaluateResult } from '../../workers/protocol';
 export interface EvaluationRun extends EvaluateResult {
   profileId: string;
   profileName: string;
+  /** The backbone the profile was built on (its label), for the side-by-side table. */
+  backboneLabel: string;
   dataset: string;
+  /** Identifies the labelled folder: its name and image count. */
+  datasetKey: string;
   at: string;
 }
 
@@ -21,6 +26,8 @@ export interface EvaluateState {
   progress: Progress | null;
   startedAt: number | null;
   result: EvaluationRun | null;
+  /** The latest run of each profile, in the order first evaluated. */
+  runs: EvaluationRun[];
   error: string | null;
 }
 
@@ -30,5 +37,18 @@ export const useEvaluateStore = create<EvaluateState>()(() => ({
   progress: null,
   startedAt: null,
   result: null,
+  runs: [],
   error: null,
 }));
+
+/** The runs to show side by side with `result`: each profile's latest run on the same folder, `result`'s included. */
+export function comparableRuns(result: EvaluationRun | null, runs: readonly EvaluationRun[]): EvaluationRun[] {
+  if (!result) return [];
+  return runs.filter((r) => r.datasetKey === result.datasetKey);
+}
+
+/** `runs` with `run` in it: replaces that profile's earlier run on the same folder, else appends. */
+export function withRun(runs: readonly EvaluationRun[], run: EvaluationRun): EvaluationRun[] {
+  const i = runs.findIndex((r) => r.profileId === run.profileId && r.datasetKey === run.datasetKey);
+  return i === -1 ? [...runs, run] : runs.map((r, j) => (j === i ? run : r));
+}

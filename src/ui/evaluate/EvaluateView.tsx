@@ -6,7 +6,7 @@ import { selectProfile } from '../../state/actions';
 import { useAppStore } from '../../state/app-store';
 import { cancelEvaluation, chooseEvaluationFolder, clearEvaluationFolder, runEvaluation } from '../../state/evaluate-actions';
 import type { EvaluationRun } from '../../state/evaluate-store';
-import { useEvaluateStore } from '../../state/evaluate-store';
+import { comparableRuns, useEvaluateStore } from '../../state/evaluate-store';
 import { fromDataTransfer } from '../inspect/pick';
 import { ProgressBar } from '../shell/ProgressBar';
 import { LAYOUT_HINT } from './layout';
@@ -147,12 +147,61 @@ function Results({ run }: { run: EvaluationRun }) {
   );
 }
 
+const COMPARED = [
+  ['image_auroc', 'Image AUROC'],
+  ['pixel_auroc', 'Pixel AUROC'],
+  ['aupro', 'AUPRO'],
+  ['f1_max', 'F1-max'],
+] as const;
+
+/**
+ * Every profile evaluated on this folder, side by side (e.g. the same images before and after fine-tuning the
+ * backbone): one column per profile, the best value of each metric in bold.
+ */
+function Comparison({ runs, current }: { runs: EvaluationRun[]; current: EvaluationRun }) {
+  return (
+    <div className="evaluate-table-wrap">
+      <table className="evaluate-table" data-testid="evaluate-compare">
+        <thead>
+          <tr>
+            <th scope="col">Metric</th>
+            {runs.map((r) => (
+              <th key={r.profileId} scope="col" className="num" data-testid="compare-profile" data-profile={r.profileName}>
+                {r.profileName}
+                {r === current ? ' (last run)' : ''}
+                <div className="small muted">{r.backboneLabel}</div>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {COMPARED.map(([key, label]) => {
+            const values = runs.map((r) => r.metrics[key]);
+            const best = Math.max(...values.map((v) => v ?? -Infinity));
+            return (
+              <tr key={key}>
+                <th scope="row">{label}</th>
+                {runs.map((r, i) => (
+                  <td key={r.profileId} className="num" data-testid={`compare-${key}`} data-value={values[i] === null ? '' : String(values[i])}>
+                    {values[i] !== null && values[i] === best && runs.length > 1 ? <strong>{fmtMetric(values[i])}</strong> : fmtMetric(values[i])}
+                  </td>
+                ))}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 /** Evaluate a profile on a labelled folder (MVTec AD layout): the metrics the CLI's `eval` prints, computed in the worker. */
 export function EvaluateView() {
   const profiles = useAppStore((s) => s.profiles);
   const selectedId = useAppStore((s) => s.selectedId);
   const ready = useAppStore((s) => s.engineStatus === 'ready');
-  const { layout, running, progress, result, error } = useEvaluateStore();
+  const { layout, running, progress, result, runs, error } = useEvaluateStore();
+  const compared = comparableRuns(result, runs);
   const [over, setOver] = useState(false);
   const profileId = useId();
   const profile = profiles.find((p) => p.id === selectedId) ?? null;
@@ -245,6 +294,13 @@ export function EvaluateView() {
       {result && (
         <section className="card" aria-labelledby="evaluate-results-title" data-testid="evaluate-results">
           <h2 id="evaluate-results-title">Results</h2>
+          {compared.length > 1 && (
+            <>
+              <h3>Profiles evaluated on {result.dataset}, side by side</h3>
+              <Comparison runs={compared} current={result} />
+              <h3>Last run: "{result.profileName}"</h3>
+            </>
+          )}
           <Results run={result} />
         </section>
       )}

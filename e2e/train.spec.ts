@@ -206,6 +206,9 @@ test('WASM: pause stops progress and resume continues; a reload mid-run resumes 
   rmSync(join(ds, 'train', 'good', 'notes.pdf'));
   await page.getByTestId('train-folder').setInputFiles(ds);
   await expect(page.getByTestId('train-file-count')).toHaveAttribute('data-count', '4');
+  // One anomaly source image, stored with the run: after the reload the resumed run still trains with it.
+  await page.getByTestId('train-texture-files').setInputFiles(TEST_DEFECT());
+  await expect(page.getByTestId('train-texture-count')).toHaveAttribute('data-count', '1');
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('train-error')).toBeHidden();
   const progress = page.getByTestId('train-progress').locator('progress');
@@ -242,6 +245,7 @@ test('WASM: pause stops progress and resume continues; a reload mid-run resumes 
   console.log(`resumed from checkpoint ${at}, finished in ${((Date.now() - resumedFrom) / 1000).toFixed(1)} s`);
   const id = (await result.getAttribute('data-backbone-id'))!;
   expect(id).toMatch(/^resnet50-imagenet-tocoad-bottle-mini/);
+  await expect(result).toContainText('Trained on 4 images from "bottle-mini" with 1 texture image');
   // The whole history is there: stage I's 4 epochs (those before the reload included) and stage II's 2.
   await expect(page.getByTestId('train-epoch-stage1')).toHaveAttribute('data-epoch', '4');
   await expect(page.getByTestId('train-epoch-stage2')).toHaveAttribute('data-epoch', '2');

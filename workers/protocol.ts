@@ -244,6 +244,9 @@ export interface TrainResult {
   options: ToCoADOptions;
   seconds: { prepare: number; stage1: number; stage2: number; total: number };
   backend: BackendName;
+  /** What it was trained on: training images and anomaly source (texture) images. */
+  images: number;
+  textures: number;
 }
 
 /** Requests, by type. */

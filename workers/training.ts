@@ -236,7 +236,7 @@ async function save(
     architecture: manifest.architecture,
     weightsHash: await hashTensors(main),
     byteSize: files.reduce((n, f) => n + f.bytes.byteLength, 0),
-    sourceFile: `ToCoAD fine-tuning of ${base.spec.id} on ${imageCount} images`,
+    sourceFile: `ToCoAD fine-tuning of ${base.spec.id} on ${imageCount} images${textureCount ? ` with ${textureCount} texture images` : ''}`,
     createdAt: new Date().toISOString(),
     warnings: [],
     tapChannels: manifest.spec!.taps.map((t) => t.channels),
@@ -250,5 +250,7 @@ async function save(
     options: result.options,
     seconds: { ...result.seconds, total: (performance.now() - t0) / 1000 },
     backend: host.backend(),
+    images: imageCount,
+    textures: textureCount,
   };
 }

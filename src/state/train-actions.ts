@@ -28,6 +28,8 @@ function trainingStore(): TrainingStore {
 
 /** The images chosen in this page (after a reload they come from IndexedDB). */
 let chosen: File[] = [];
+/** Anomaly source images chosen for the generator (optional). */
+let chosenTextures: File[] = [];
 let controller: AbortController | null = null;
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -71,6 +73,19 @@ export function chooseTrainingImages(picked: readonly PickedFile[]): void {
   });
 }
 
+/** Optional anomaly source images (e.g. a texture set such as DTD), mixed with the procedural textures. */
+export function chooseTextureImages(picked: readonly PickedFile[]): void {
+  if (get().running) return;
+  chosenTextures = picked.filter((p) => !p.path.split('/').pop()!.startsWith('.')).map((p) => p.file);
+  set({ textures: { count: chosenTextures.length, bytes: chosenTextures.reduce((n, f) => n + f.size, 0) } });
+}
+
+export function clearTextureImages(): void {
+  if (get().running) return;
+  chosenTextures = [];
+  set({ textures: { count: 0, bytes: 0 } });
+}
+
 /** Reads the stored run (once the view opens); a run that was going when the page went away is offered to resume. */
 export async function loadStoredRun(): Promise<void> {
   try {
@@ -102,13 +117,17 @@ export async function startTraining(): Promise<void> {
   set({ running: true, error: null, history: [], steps: [], samples: [], checkpoint: null, progress: null, profile: null, resumedAt: null });
   let record: TrainRunRecord;
   try {
-    record = await trainingStore().begin({ id: newRunId(), backboneId, backboneLabel: base.label, dataset: images.dataset, settings }, chosen.map((f) => ({ name: f.name, data: f })));
+    record = await trainingStore().begin(
+      { id: newRunId(), backboneId, backboneLabel: base.label, dataset: images.dataset, settings },
+      chosen.map((f) => ({ name: f.name, data: f })),
+      chosenTextures.map((f) => ({ name: f.name, data: f })),
+    );
   } catch (e) {
     set({ running: false, error: `The training images could not be stored: ${message(e)}` });
     return;
   }
   set({ record });
-  await run(record, await toBytes(chosen.map((f) => ({ name: f.name, data: f }))), undefined);
+  await run(record, await toBytes(chosen.map((f) => ({ name: f.name, data: f }))), await toBytes(chosenTextures.map((f) => ({ name: f.name, data: f }))), undefined);
 }
 
 /** Continues the stored run from its last checkpoint (or from the start when it has none), on its stored images. */
@@ -118,11 +137,13 @@ export async function resumeStoredRun(): Promise<void> {
   set({ running: true, error: null, samples: [], progress: null, profile: null });
   let record: TrainRunRecord | null;
   let files: FileBytes[];
+  let textures: FileBytes[];
   let parts: Blob[] | undefined;
   try {
     record = await trainingStore().current();
     if (!record) throw new Error('there is no stored run to resume');
     files = await toBytes(await trainingStore().images(record));
+    textures = await toBytes(await trainingStore().textures(record));
     parts = (await trainingStore().checkpointParts(record))?.map((p) => (p instanceof Blob ? p : new Blob([p])));
     record = await trainingStore().setStatus(record.id, 'running');
   } catch (e) {
@@ -130,10 +151,10 @@ export async function resumeStoredRun(): Promise<void> {
     return;
   }
   set({ record, history: record.history, steps: record.steps, checkpoint: record.checkpoint });
-  await run(record, files, parts);
+  await run(record, files, textures, parts);
 }
 
-async function run(record: TrainRunRecord, files: FileBytes[], resume: Blob[] | undefined): Promise<void> {
+async function run(record: TrainRunRecord, files: FileBytes[], textures: FileBytes[], resume: Blob[] | undefined): Promise<void> {
   controller = new AbortController();
   const signal = controller.signal;
   const atStart = { history: get().history, steps: get().steps };
@@ -168,15 +189,15 @@ async function run(record: TrainRunRecord, files: FileBytes[], resume: Blob[] | 
     }
   };
   try {
-    const transfer = files.map((f) => f.bytes);
+    const transfer = [...files, ...textures].map((f) => f.bytes);
     const result = await engine().request(
       'train-start',
-      { settings: record.settings, backboneId: record.backboneId, files, resume, dataset: record.dataset },
+      { settings: record.settings, backboneId: record.backboneId, files, ...(textures.length ? { textures } : {}), resume, dataset: record.dataset },
       { signal, onProgress: (progress) => set({ progress }), onEvent, transfer },
     );
     await saving;
     const done = await trainingStore()
-      .finish(record.id, { backbone: result.backbone, seconds: result.seconds.total, backend: result.backend }, { history: result.history, steps: get().steps })
+      .finish(record.id, { backbone: result.backbone, seconds: result.seconds.total, backend: result.backend, textures: result.textures }, { history: result.history, steps: get().steps })
       .catch((e) => {
         pushAlert('error', `The finished run could not be recorded: ${message(e)}`);
         return { ...record, status: 'done' as const, result: { backbone: result.backbone, seconds: result.seconds.total, backend: result.backend } };

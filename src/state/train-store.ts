@@ -38,6 +38,8 @@ export interface TrainState {
   backboneId: string;
   /** The chosen images (the files are in train-actions.ts). */
   images: { count: number; bytes: number; dataset: string; note: string | null };
+  /** The chosen anomaly source images (optional). */
+  textures: { count: number; bytes: number };
   /** The run stored in IndexedDB (null: none); read when the view opens. */
   record: TrainRunRecord | null;
   recordLoaded: boolean;
@@ -63,6 +65,7 @@ export const useTrainStore = create<TrainState>()(() => ({
   settings: DEFAULT_TRAIN_SETTINGS,
   backboneId: 'resnet50-imagenet',
   images: { count: 0, bytes: 0, dataset: '', note: null },
+  textures: { count: 0, bytes: 0 },
   record: null,
   recordLoaded: false,
   running: false,

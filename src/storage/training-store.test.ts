@@ -142,4 +142,26 @@ describe('TrainingStore', () => {
     expect(await store.current()).toBeNull();
     expect((await kv.keys()).filter((k) => k.startsWith('train'))).toEqual([]);
   });
+
+  it('texture images are stored with the run, read back in order, kept by the sweep and removed with the run', async () => {
+    const kv = new MemoryStore();
+    const store = new TrainingStore(kv);
+    const a = run();
+    const rec = await store.begin(a, images(2), images(3, 50).map((t) => ({ ...t, name: `tex-${t.name}` })));
+    expect(rec.textures!.map((t) => t.name)).toEqual(['tex-000.png', 'tex-001.png', 'tex-002.png']);
+    const reloaded = new TrainingStore(kv);
+    expect(await reloaded.sweep()).toBe(0);
+    const found = (await reloaded.current())!;
+    const textures = await reloaded.textures(found);
+    expect(textures.map((t) => t.name)).toEqual(['tex-000.png', 'tex-001.png', 'tex-002.png']);
+    expect([...new Uint8Array(textures[1].data as ArrayBuffer)]).toEqual(new Array(11).fill(51));
+    expect((await reloaded.images(found)).map((i) => i.name)).toEqual(['000.png', '001.png']);
+    expect(await keysWith(kv, 'trainimg:')).toHaveLength(5);
+    // A run without textures reads none; replacing the run removes the old textures.
+    const b = run();
+    const plain = await store.begin(b, images(1));
+    expect(plain.textures).toBeUndefined();
+    expect(await store.textures(plain)).toEqual([]);
+    expect(await keysWith(kv, 'trainimg:')).toEqual([`trainimg:${b.id}:0`]);
+  });
 });

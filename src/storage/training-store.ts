@@ -51,6 +51,8 @@ export interface TrainRunRecord {
   dataset: string;
   settings: TrainSettings;
   images: { name: string; key: string; bytes: number }[];
+  /** Anomaly source images chosen for the generator (absent: none), stored like the training images. */
+  textures?: { name: string; key: string; bytes: number }[];
   /** Losses up to the last checkpoint (what a resumed run continues from). */
   history: EpochReport[];
   steps: StepReport[];
@@ -58,10 +60,10 @@ export interface TrainRunRecord {
   /** 'running' is what a reload finds when the page went away mid-run. */
   status: TrainRunStatus;
   error?: string;
-  result?: { backbone: BackboneInfo; seconds: number; backend: string };
+  result?: { backbone: BackboneInfo; seconds: number; backend: string; textures?: number };
 }
 
-export type NewRun = Omit<TrainRunRecord, 'version' | 'images' | 'history' | 'steps' | 'checkpoint' | 'status' | 'createdAt' | 'updatedAt'>;
+export type NewRun = Omit<TrainRunRecord, 'version' | 'images' | 'textures' | 'history' | 'steps' | 'checkpoint' | 'status' | 'createdAt' | 'updatedAt'>;
 
 export function newRunId(): string {
   return `run-${revision()}`;
@@ -102,9 +104,10 @@ export class TrainingStore {
   }
 
   /** Starts a run: its images are stored first, then the record, replacing any earlier run (whose keys go after). */
-  async begin(run: NewRun, images: { name: string; data: StoredImageData }[]): Promise<TrainRunRecord> {
+  async begin(run: NewRun, images: { name: string; data: StoredImageData }[], textures: { name: string; data: StoredImageData }[] = []): Promise<TrainRunRecord> {
     const previous = await this.current();
-    const entries: [string, StoredImageData][] = images.map((im, i) => [`${IMAGE_PREFIX}${run.id}:${i}`, im.data]);
+    const textureEntries: [string, StoredImageData][] = textures.map((im, i) => [`${IMAGE_PREFIX}${run.id}:texture:${i}`, im.data]);
+    const entries: [string, StoredImageData][] = [...images.map((im, i): [string, StoredImageData] => [`${IMAGE_PREFIX}${run.id}:${i}`, im.data]), ...textureEntries];
     const at = this.now().toISOString();
     const record: TrainRunRecord = {
       ...run,
@@ -112,13 +115,14 @@ export class TrainingStore {
       createdAt: at,
       updatedAt: at,
       images: images.map((im, i) => ({ name: im.name, key: entries[i][0], bytes: byteSize(im.data) })),
+      ...(textures.length ? { textures: textures.map((im, i) => ({ name: im.name, key: textureEntries[i][0], bytes: byteSize(im.data) })) } : {}),
       history: [],
       steps: [],
       checkpoint: null,
       status: 'running',
     };
-    const bytes = record.images.reduce((n, im) => n + im.bytes, 0);
-    await guardWrite(`the ${images.length} training images`, bytes, this.estimate, async () => {
+    const bytes = [...record.images, ...(record.textures ?? [])].reduce((n, im) => n + im.bytes, 0);
+    await guardWrite(`the ${images.length} training images${textures.length ? ` and ${textures.length} texture images` : ''}`, bytes, this.estimate, async () => {
       try {
         // One image per transaction: a large set never makes one huge transaction.
         for (const e of entries) await this.kv.setMany([e]);
@@ -133,11 +137,20 @@ export class TrainingStore {
   }
 
   /** The run's training images, in order. */
-  async images(run: TrainRunRecord): Promise<{ name: string; data: StoredImageData }[]> {
-    const values = await this.kv.getMany<StoredImageData>(run.images.map((im) => im.key));
-    return run.images.map((im, i) => {
+  images(run: TrainRunRecord): Promise<{ name: string; data: StoredImageData }[]> {
+    return this.readImages(run.images, 'training image');
+  }
+
+  /** The run's texture images (anomaly sources), in order; none for a run without them. */
+  textures(run: TrainRunRecord): Promise<{ name: string; data: StoredImageData }[]> {
+    return this.readImages(run.textures ?? [], 'texture image');
+  }
+
+  private async readImages(list: { name: string; key: string }[], what: string): Promise<{ name: string; data: StoredImageData }[]> {
+    const values = await this.kv.getMany<StoredImageData>(list.map((im) => im.key));
+    return list.map((im, i) => {
       const data = values[i];
-      if (!data) throw new StorageError(`The training image ${im.name} of the stored run is missing from storage; discard the run and start again.`, 'missing');
+      if (!data) throw new StorageError(`The ${what} ${im.name} of the stored run is missing from storage; discard the run and start again.`, 'missing');
       return { name: im.name, data };
     });
   }
@@ -219,7 +232,7 @@ export class TrainingStore {
 }
 
 function keysOf(run: TrainRunRecord): string[] {
-  return [...run.images.map((im) => im.key), ...(run.checkpoint?.keys ?? [])];
+  return [...run.images.map((im) => im.key), ...(run.textures ?? []).map((im) => im.key), ...(run.checkpoint?.keys ?? [])];
 }
 
 function byteSize(data: Blob | ArrayBuffer): number {

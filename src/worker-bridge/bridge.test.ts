@@ -53,7 +53,7 @@ describe('EngineBridge', () => {
     const step = { stage: 1 as const, epoch: 1, step: 1, steps: 1, loss: 0.5, lr: 1e-4, seconds: 1 };
     worker.emit({ type: 'train', id: ida, event: { kind: 'step', report: step } });
     worker.emit({ type: 'train', id: ida, event: { kind: 'checkpoint', stage: 1, epochsDone: 1, parts: [new Blob([new Uint8Array(4)])], bytes: 4 } });
-    worker.emit({ type: 'result', id: ida, result: { backbone: {} as never, history: [], options: {} as never, seconds: {} as never, backend: 'wasm' } });
+    worker.emit({ type: 'result', id: ida, result: { backbone: {} as never, history: [], options: {} as never, seconds: {} as never, backend: 'wasm', images: 2, textures: 0 } });
     // After the result, a stray event for that id goes nowhere.
     worker.emit({ type: 'train', id: ida, event: { kind: 'state', state: 'paused' } });
     worker.emit({ type: 'train', id: idb, event: { kind: 'state', state: 'paused' } });

@@ -1,7 +1,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import { useAppStore } from '../../state/app-store';
 import { BUNDLED_BACKBONE, useBackbones } from '../../state/backbones';
-import { chooseTrainingImages, setTrainBackbone, setTrainSettings, startTraining } from '../../state/train-actions';
+import { chooseTextureImages, chooseTrainingImages, clearTextureImages, setTrainBackbone, setTrainSettings, startTraining } from '../../state/train-actions';
 import { useTrainStore } from '../../state/train-store';
 import type { TrainSettings } from '../../../workers/protocol';
 import { FileDrop } from '../shell/FileDrop';
@@ -34,7 +34,7 @@ function NumberField({ field, testId, label, step, min, max, problem, disabled }
 
 /** The run's images, base backbone and settings; starts a run. */
 export function TrainForm() {
-  const { settings, backboneId, images, running } = useTrainStore(useShallow((s) => ({ settings: s.settings, backboneId: s.backboneId, images: s.images, running: s.running })));
+  const { settings, backboneId, images, textures, running } = useTrainStore(useShallow((s) => ({ settings: s.settings, backboneId: s.backboneId, images: s.images, textures: s.textures, running: s.running })));
   const stored = useBackbones((s) => s.stored);
   const ready = useAppStore((s) => s.engineStatus === 'ready');
   const problems = settingsProblems(settings);
@@ -95,6 +95,31 @@ export function TrainForm() {
         <NumberField field="stage2Lr" testId="stage2-lr" label="Stage II learning rate" min={0} step={0.001} problem={problems.stage2Lr} disabled={running} />
         <NumberField field="seed" testId="seed" label="Seed" min={0} step={1} problem={problems.seed} disabled={running} />
       </div>
+      <details className="small" open={textures.count > 0}>
+        <summary>Anomaly source images (optional)</summary>
+        <FileDrop
+          label="Texture images"
+          hint="Images whose content is pasted into the Perlin-noise regions of the synthetic anomalies (e.g. a texture set such as DTD), mixed with the textures made in code. Stored with the run."
+          accept={IMAGE_TYPES}
+          multiple
+          disabled={running}
+          onFiles={(_, picked) => chooseTextureImages(picked)}
+          testId="train-texture-files"
+          folder={{ label: 'Choose a folder', testId: 'train-texture-folder' }}
+        >
+          <span className="small" data-testid="train-texture-count" data-count={textures.count}>
+            {textures.count ? `${textures.count} texture image${textures.count === 1 ? '' : 's'} (${formatBytes(textures.bytes)})` : 'Procedural textures only'}
+            {textures.count > 0 && (
+              <>
+                {' '}
+                <button type="button" onClick={clearTextureImages} disabled={running}>
+                  Clear
+                </button>
+              </>
+            )}
+          </span>
+        </FileDrop>
+      </details>
       {problemList.length > 0 && (
         <p className="error small" role="alert" data-testid="train-settings-problem">
           {problemList.map(([k, v]) => `${k}: ${v}`).join('; ')}

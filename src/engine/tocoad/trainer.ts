@@ -136,8 +136,19 @@ export class PauseGate {
     this.release = null;
   }
 
+  private waitedMs = 0;
+
+  /** Milliseconds the trainer has spent waiting at the gate (left out of the ETA). */
+  get waited(): number {
+    return this.waitedMs;
+  }
+
   wait(): Promise<void> {
-    return this.waiting ?? Promise.resolve();
+    if (!this.waiting) return Promise.resolve();
+    const from = performance.now();
+    return this.waiting.then(() => {
+      this.waitedMs += performance.now() - from;
+    });
   }
 }
 
@@ -285,7 +296,9 @@ export async function trainToCoAD(
   // Training images, prepared once (resize + centre crop as for inference, at the training size).
   const resize = Math.round((size * base.spec.resize) / base.spec.inputSize);
   const prepared: FloatImage[] = [];
-  const prepReport = stageReporter('prepare', images.count, hooks.onProgress);
+  // The ETA's clock stops while the run is paused.
+  const clock = () => performance.now() - (gate?.waited ?? 0);
+  const prepReport = stageReporter('prepare', images.count, hooks.onProgress, clock);
   for (let i = 0; i < images.count; i++) {
     throwIfAborted(signal);
     let img: RgbImage;
@@ -392,7 +405,7 @@ export async function trainToCoAD(
         });
       }
       showSamples(1, startEpoch);
-      const report = stageReporter('stage I', (o.stage1Epochs - startEpoch) * n, hooks.onProgress);
+      const report = stageReporter('stage I', (o.stage1Epochs - startEpoch) * n, hooks.onProgress, clock);
       let seen = 0;
       const dVars = D.params.trainable();
       for (let epoch = startEpoch; epoch < o.stage1Epochs; epoch++) {
@@ -441,7 +454,7 @@ export async function trainToCoAD(
     if (o.stage2Epochs > 0) {
       const tStage = performance.now() - seconds.stage2 * 1000;
       if (startEpoch < o.stage2Epochs) showSamples(2, startEpoch);
-      const report = stageReporter('stage II', (o.stage2Epochs - startEpoch) * n, hooks.onProgress);
+      const report = stageReporter('stage II', (o.stage2Epochs - startEpoch) * n, hooks.onProgress, clock);
       let seen = 0;
       const vars = [...extractor.variables(), ...heads.trainable()];
       const allNamed = stage2Named.filter(([, v]) => v.trainable);

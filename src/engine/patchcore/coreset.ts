@@ -123,7 +123,7 @@ export async function selectCoresetHost(x: Float32Array, dim: number, options: C
   const strategy = options.strategy ?? (filterPassAvailable() ? 'auto' : 'pruned');
   if (strategy !== 'pruned') await filteredPhase(state, strategy === 'filtered');
   filteredIterations = state.done;
-  await prunedPhase(state);
+  if (state.done < k) await prunedPhase(state);
   return state.centres;
 }
 

@@ -20,7 +20,7 @@ const COVARIANCE_ROWS = 4096;
 const POWER_ITERATIONS = 12;
 
 /** Orthonormalises the columns of `m` ([rows, cols] row-major, float64) in place (modified Gram-Schmidt). */
-export function orthonormalizeColumns(m: Float64Array, rows: number, cols: number): void {
+function orthonormalizeColumns(m: Float64Array, rows: number, cols: number): void {
   for (let j = 0; j < cols; j++) {
     for (let k = 0; k < j; k++) {
       let dot = 0;

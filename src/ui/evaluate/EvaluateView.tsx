@@ -1,3 +1,4 @@
+import { DropZone } from '../shell/DropZone';
 import { FolderPicker } from '../shell/FolderPicker';
 import { useId, useMemo, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
@@ -202,7 +203,6 @@ export function EvaluateView() {
   const ready = useAppStore((s) => s.engineStatus === 'ready');
   const { layout, running, progress, result, runs, error } = useEvaluateStore();
   const compared = comparableRuns(result, runs);
-  const [over, setOver] = useState(false);
   const profileId = useId();
   const profile = profiles.find((p) => p.id === selectedId) ?? null;
   const usable = Boolean(layout && !layout.problem);
@@ -227,20 +227,7 @@ export function EvaluateView() {
             ))}
           </select>
         </div>
-        <div
-          className={`drop${over ? ' drop-over' : ''}${running ? ' drop-disabled' : ''}`}
-          onDragOver={(e) => {
-            e.preventDefault();
-            if (!running) setOver(true);
-          }}
-          onDragLeave={() => setOver(false)}
-          onDrop={(e) => {
-            e.preventDefault();
-            setOver(false);
-            if (!running) void fromDataTransfer(e.dataTransfer).then(chooseEvaluationFolder);
-          }}
-          data-testid="evaluate-drop"
-        >
+        <DropZone disabled={running} onDrop={(data) => void fromDataTransfer(data).then(chooseEvaluationFolder)} testId="evaluate-drop">
           <span className="drop-label">Labelled folder</span>
           <span className="muted small">Drop the dataset folder (e.g. one MVTec AD category) here, or choose it.</span>
           <div className="actions">
@@ -251,7 +238,7 @@ export function EvaluateView() {
               </button>
             )}
           </div>
-        </div>
+        </DropZone>
         {layout && !layout.problem && (
           <p className="small" data-testid="evaluate-set" data-count={layout.items.length} data-masks={layout.maskCount}>
             {layout.root ? `${layout.root}: ` : ''}

@@ -1,5 +1,6 @@
+import { DropZone } from '../shell/DropZone';
 import { FolderPicker } from '../shell/FolderPicker';
-import { useDeferredValue, useEffect, useId, useRef, useState } from 'react';
+import { useDeferredValue, useEffect, useId, useRef } from 'react';
 import { useAppStore } from '../../state/app-store';
 import { cancelInspect, clearInspection, inspectFiles, openDetail, removeItem, resumeInspect, setFilter, setLabel } from '../../state/inspect-actions';
 import type { InspectItem, VerdictFilter } from '../../state/inspect-store';
@@ -108,7 +109,6 @@ export function InspectPanel() {
   const shownThreshold = useDeferredValue(threshold);
   const visible = useDeferredValue(useVisibleItems());
   const counts = useCounts();
-  const [over, setOver] = useState(false);
   const filesId = useId();
   const calibration = profile?.calibrationScores ?? NO_SCORES;
   const canInspect = Boolean(selectedId) && ready;
@@ -138,20 +138,7 @@ export function InspectPanel() {
         <ShortcutsHelp />
       </div>
       <p className="small muted">{profile ? `Images are judged against "${profile.name}" (threshold ${threshold === null ? 'none' : threshold.toPrecision(5)}).` : 'Build or select a profile first; then drop images of parts to inspect.'}</p>
-      <div
-        className={`drop inspect-drop${over ? ' drop-over' : ''}${canInspect ? '' : ' drop-disabled'}`}
-        onDragOver={(e) => {
-          e.preventDefault();
-          if (canInspect) setOver(true);
-        }}
-        onDragLeave={() => setOver(false)}
-        onDrop={(e) => {
-          e.preventDefault();
-          setOver(false);
-          if (canInspect) void fromDataTransfer(e.dataTransfer).then(inspectFiles);
-        }}
-        data-testid="inspect-drop"
-      >
+      <DropZone className="inspect-drop" disabled={!canInspect} onDrop={(data) => void fromDataTransfer(data).then(inspectFiles)} testId="inspect-drop">
         <span className="drop-label">Images to inspect</span>
         <span className="muted small">Drop images or folders here, paste with Ctrl+V, or choose. Folders named good/ and &lt;defect&gt;/ label the images.</span>
         <div className="actions">
@@ -174,7 +161,7 @@ export function InspectPanel() {
           />
           <FolderPicker disabled={!canInspect} testId="inspect-folder" onPicked={inspectFiles} />
         </div>
-      </div>
+      </DropZone>
 
       {counts.total > 0 && (
         <div className="inspect-status" data-testid="inspect-status" data-running={String(running)}>

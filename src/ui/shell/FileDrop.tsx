@@ -1,5 +1,6 @@
 import { FolderPicker } from './FolderPicker';
-import { useId, useState } from 'react';
+import { useId } from 'react';
+import { DropZone } from './DropZone';
 import type { ReactNode } from 'react';
 import type { PickedFile } from '../../state/inspect-actions';
 import { fromDataTransfer, fromFileList } from '../inspect/pick';
@@ -31,24 +32,16 @@ export function FileDrop({
   children?: ReactNode;
 }) {
   const id = useId();
-  const [over, setOver] = useState(false);
   const deliver = (picked: PickedFile[]) => {
     if (picked.length) onFiles(picked.map((p) => p.file), picked);
   };
   return (
-    <div
-      className={`drop${over ? ' drop-over' : ''}${disabled ? ' drop-disabled' : ''}`}
-      onDragOver={(e) => {
-        e.preventDefault();
-        if (!disabled) setOver(true);
-      }}
-      onDragLeave={() => setOver(false)}
-      onDrop={(e) => {
-        e.preventDefault();
-        setOver(false);
-        if (disabled || !e.dataTransfer.files.length) return;
-        if (folder) void fromDataTransfer(e.dataTransfer).then(deliver);
-        else deliver(fromFileList(e.dataTransfer.files));
+    <DropZone
+      disabled={disabled}
+      onDrop={(data) => {
+        if (!data.files.length) return;
+        if (folder) void fromDataTransfer(data).then(deliver);
+        else deliver(fromFileList(data.files));
       }}
     >
       <label htmlFor={id} className="drop-label">
@@ -75,6 +68,6 @@ export function FileDrop({
         </span>
       )}
       {children}
-    </div>
+    </DropZone>
   );
 }

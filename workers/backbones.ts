@@ -15,7 +15,7 @@ import { stageReporter, throwIfAborted } from '../src/engine/progress';
 import type { BackboneInfo } from '../src/storage/backbone-store';
 import { BackboneStore } from '../src/storage/backbone-store';
 import { idbStore } from '../src/storage/kv';
-import type { FileBytes } from './protocol';
+import type { FileBytes } from '../src/worker-bridge/protocol';
 
 let store: BackboneStore | null = null;
 /** The worker's handle on the stored backbones (converted, imported and fine-tuned ones). */

@@ -10,8 +10,8 @@ import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import type { BackendName, Calibration, CalibrationEntry } from './protocol';
-import { BACKEND_LABELS, BACKEND_NAMES } from './protocol';
+import type { BackendName, Calibration, CalibrationEntry } from '../src/worker-bridge/protocol';
+import { BACKEND_LABELS, BACKEND_NAMES } from '../src/worker-bridge/protocol';
 
 // Ask for every core (at most 8). tfjs' C++ side caps the pool at half the logical cores (it assumes
 // two hyper-threads per core), so a 2-core machine runs one thread whatever is asked.

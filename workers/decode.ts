@@ -6,7 +6,7 @@
 import type { RgbImage } from '../src/engine/image/types';
 import type { ImageKind } from '../src/engine/image/header';
 import { checkMegapixels, imageSize, sniffImageKind } from '../src/engine/image/header';
-import type { FileBytes, FrameInput } from './protocol';
+import type { FileBytes, FrameInput } from '../src/worker-bridge/protocol';
 
 /** The checks made before decoding (empty, not an image, TIFF, over the megapixel limit), from the bytes alone. */
 export function checkImageBytes(file: FileBytes): ImageKind {

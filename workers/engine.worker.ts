@@ -41,7 +41,7 @@ import {
   resetWebGpu,
   wasmDetails,
 } from './backends';
-import { bankToFloat32, float32ToBank, roundTo } from './bank';
+import { bankToFloat32, float32ToBank, roundTo } from '../src/engine/profile/stored-bank';
 import { decodeFrame, decodeImageBytes } from './decode';
 import { demoDataset } from '../src/engine/demo/dataset';
 import type { GrayImage, RgbImage } from '../src/engine/image/types';
@@ -62,8 +62,8 @@ import type {
   ResultMap,
   ScoreResult,
   SerializedError,
-} from './protocol';
-import { BACKEND_LABELS, transferablesOf } from './protocol';
+} from '../src/worker-bridge/protocol';
+import { BACKEND_LABELS, transferablesOf } from '../src/worker-bridge/protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 

@@ -22,7 +22,7 @@ import { PauseGate, resolveOptions, trainToCoAD } from '../src/engine/tocoad/tra
 import type { BackboneInfo } from '../src/storage/backbone-store';
 import { backbones } from './backbones';
 import { checkImageBytes, decodeImageBytes } from './decode';
-import type { BackendName, FileBytes, TrainEvent, TrainResult, TrainSample, TrainStart } from './protocol';
+import type { BackendName, FileBytes, TrainEvent, TrainResult, TrainSample, TrainStart } from '../src/worker-bridge/protocol';
 
 /** Checkpoint parts sent to the page: each one IndexedDB value, well under Chromium's 128 MB value limit. */
 export const CHECKPOINT_PART_BYTES = 16 * 1024 * 1024;

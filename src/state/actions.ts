@@ -8,7 +8,7 @@ import { checkProfileFileSize } from '../engine/profile/profile';
 import { normalizeScore, verdictFor } from '../engine/profile/threshold';
 import { isAbortError } from '../engine/progress';
 import { requestPersistence } from '../storage/profile-store';
-import type { BackendChoice, BuildOptions, FileBytes, StoredBank } from '../../workers/protocol';
+import type { BackendChoice, BuildOptions, FileBytes, StoredBank } from '../worker-bridge/protocol';
 import { EngineError } from '../worker-bridge';
 import { pushAlert, useAppStore } from './app-store';
 import type { AppState, TaskState } from './app-store';

@@ -4,7 +4,7 @@ import type { SkippedImage } from '../engine/patchcore/memory-bank';
 import type { Progress } from '../engine/progress';
 import type { ProfileMeta } from '../engine/profile/profile';
 import type { Verdict } from '../engine/profile/threshold';
-import type { BackendChoice, BackendInfo, BenchReport } from '../../workers/protocol';
+import type { BackendChoice, BackendInfo, BenchReport } from '../worker-bridge/protocol';
 
 export interface Alert {
   id: number;

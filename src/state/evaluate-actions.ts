@@ -8,7 +8,7 @@ import type { Progress } from '../engine/progress';
 import { readLayout } from '../ui/evaluate/layout';
 import type { PickedFile } from './inspect-actions';
 import { EngineError } from '../worker-bridge';
-import type { EvalFile } from '../../workers/protocol';
+import type { EvalFile } from '../worker-bridge/protocol';
 import { ensureLoaded } from './actions';
 import { pushAlert, useAppStore } from './app-store';
 import { useEvaluateStore, withRun } from './evaluate-store';

@@ -6,7 +6,7 @@
 import { create } from 'zustand';
 import type { Progress } from '../engine/progress';
 import type { Layout } from '../ui/evaluate/layout';
-import type { EvaluateResult } from '../../workers/protocol';
+import type { EvaluateResult } from '../worker-bridge/protocol';
 
 export interface EvaluationRun extends EvaluateResult {
   profileId: string;

@@ -1,5 +1,5 @@
 /** Small settings kept in localStorage: the backend override and the last calibration. */
-import type { BackendChoice, Calibration } from '../../workers/protocol';
+import type { BackendChoice, Calibration } from '../worker-bridge/protocol';
 
 const BACKEND_KEY = 'anomaly-inspector:backend';
 const CALIBRATION_KEY = 'anomaly-inspector:calibration';

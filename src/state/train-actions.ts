@@ -9,7 +9,7 @@ import type { TrainRunRecord } from '../storage/training-store';
 import { newRunId, TrainingStore } from '../storage/training-store';
 import { idbStore } from '../storage/kv';
 import { storageEstimate } from '../storage/profile-store';
-import type { FileBytes, TrainEvent, TrainSettings } from '../../workers/protocol';
+import type { FileBytes, TrainEvent, TrainSettings } from '../worker-bridge/protocol';
 import { buildProfile } from './actions';
 import { pushAlert } from './app-store';
 import { BUNDLED_BACKBONE, exportBackbone, refreshBackbones, useBackbones } from './backbones';

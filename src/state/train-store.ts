@@ -7,7 +7,7 @@ import { create } from 'zustand';
 import type { Progress } from '../engine/progress';
 import type { EpochReport, StepReport, ToCoADOptions } from '../engine/tocoad/trainer';
 import type { TrainRunRecord } from '../storage/training-store';
-import type { BackendName, TrainSample, TrainSettings } from '../../workers/protocol';
+import type { BackendName, TrainSample, TrainSettings } from '../worker-bridge/protocol';
 
 /**
  * Browser defaults: a short schedule (10 + 5 epochs instead of the paper's 100 + 100) at the paper's image size and

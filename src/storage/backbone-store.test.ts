@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStore } from './kv';
 import type { BackboneInfo } from './backbone-store';
 import { BackboneStore } from './backbone-store';
-import { StorageError } from './profile-store';
+import { StorageError } from './errors';
 
 function info(id: string, createdAt = '2026-01-01T00:00:00.000Z'): BackboneInfo {
   return { id, label: `${id} label`, architecture: 'wide_resnet50_2', weightsHash: 'h', byteSize: 7, sourceFile: `${id}.pth`, createdAt, warnings: [], tapChannels: [512, 1024] };

@@ -10,8 +10,8 @@
  */
 import type { FileSource } from '../engine/backbones/weights-file';
 import type { KeyValueStore } from './kv';
-import { isQuotaError, quotaMessage, StorageError } from './profile-store';
-import type { StorageEstimateLike } from './profile-store';
+import { isQuotaError, quotaMessage, StorageError } from './errors';
+import type { StorageEstimateLike } from './errors';
 
 const RECORD_PREFIX = 'backbone:';
 const FILE_PREFIX = 'bbfile:';

@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { ProfileMeta } from '../engine/profile/profile';
 import { createProfile } from '../engine/profile/profile';
 import { RESNET50_IMAGENET } from '../engine/backbones/spec';
-import type { StoredBank } from '../../workers/protocol';
+import type { StoredBank } from '../engine/profile/stored-bank';
 import { MemoryStore } from './kv';
-import { ProfileStore, STORAGE_SCHEMA_VERSION, StorageError, isQuotaError, quotaMessage } from './profile-store';
+import { StorageError, isQuotaError, quotaMessage } from './errors';
+import { ProfileStore, STORAGE_SCHEMA_VERSION } from './profile-store';
 
 function profile(name: string, size = 3, fill = 1): { meta: ProfileMeta; bank: StoredBank } {
   const data = new Float32Array(size * 1024).fill(fill);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { EpochReport, StepReport } from '../engine/tocoad/trainer';
-import type { TrainSettings } from '../../workers/protocol';
+import type { TrainSettings } from '../engine/tocoad/settings';
 import { MemoryStore } from './kv';
-import { StorageError } from './profile-store';
+import { StorageError } from './errors';
 import type { NewRun } from './training-store';
 import { newRunId, TrainingStore } from './training-store';
 

@@ -11,11 +11,11 @@
  * or the new one, never a mix; keys no record points to are swept on open.
  */
 import type { EpochReport, StepReport } from '../engine/tocoad/trainer';
-import type { TrainSettings } from '../../workers/protocol';
+import type { TrainSettings } from '../engine/tocoad/settings';
 import type { BackboneInfo } from './backbone-store';
 import type { KeyValueStore } from './kv';
-import type { StorageEstimateLike } from './profile-store';
-import { guardWrite, revision, StorageError } from './profile-store';
+import type { StorageEstimateLike } from './errors';
+import { guardWrite, revision, StorageError } from './errors';
 
 const RUN_KEY = 'train:run';
 const IMAGE_PREFIX = 'trainimg:';

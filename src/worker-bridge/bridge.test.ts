@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { EngineEvent, EngineRequest } from '../../workers/protocol';
-import { transferablesOf } from '../../workers/protocol';
+import type { EngineEvent, EngineRequest } from './protocol';
+import { transferablesOf } from './protocol';
 import { EngineBridge, EngineError } from './index';
 
 /** A stand-in for the worker: records what it is sent; the test answers through `emit`. */

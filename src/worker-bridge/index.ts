@@ -4,7 +4,7 @@
  * listeners for backend changes. Modelled on Squoosh's worker-bridge; no tfjs on this side.
  */
 import type { Progress } from '../engine/progress';
-import type { BackendInfo, EngineEvent, EngineRequest, RequestMap, RequestType, ResultMap, SerializedError, TrainEvent } from '../../workers/protocol';
+import type { BackendInfo, EngineEvent, EngineRequest, RequestMap, RequestType, ResultMap, SerializedError, TrainEvent } from './protocol';
 
 export interface RequestOptions {
   signal?: AbortSignal;

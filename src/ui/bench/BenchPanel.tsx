@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { cancelBench, runBench } from '../../state/actions';
 import { useAppStore } from '../../state/app-store';
-import type { BenchReport } from '../../../workers/protocol';
+import type { BenchReport } from '../../worker-bridge/protocol';
 import { FileDrop } from '../shell/FileDrop';
 import { ProgressBar } from '../shell/ProgressBar';
 

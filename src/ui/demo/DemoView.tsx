@@ -5,7 +5,7 @@ import { normalizeScore, verdictFor } from '../../engine/profile/threshold';
 import { ensureLoaded, refreshProfiles, selectProfile } from '../../state/actions';
 import { pushAlert, useAppStore } from '../../state/app-store';
 import { engine, profileStore } from '../../state/services';
-import type { DemoImageData, FrameScore } from '../../../workers/protocol';
+import type { DemoImageData, FrameScore } from '../../worker-bridge/protocol';
 import { paintHeatmap, mapRect } from '../live/overlay';
 import { ProgressBar } from '../shell/ProgressBar';
 import { goTo } from '../shell/route';

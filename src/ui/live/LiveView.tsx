@@ -7,7 +7,7 @@ import { ensureLoaded, selectProfile } from '../../state/actions';
 import { useAppStore } from '../../state/app-store';
 import { engine } from '../../state/services';
 import { EngineError } from '../../worker-bridge';
-import type { FrameScore } from '../../../workers/protocol';
+import type { FrameScore } from '../../worker-bridge/protocol';
 import { goTo } from '../shell/route';
 import { cameraError, listCameras, openCamera, stopStream } from './camera';
 import type { CameraDevice } from './camera';

@@ -1,7 +1,7 @@
 import { chooseBackend } from '../../state/actions';
 import { useAppStore } from '../../state/app-store';
-import type { BackendChoice } from '../../../workers/protocol';
-import { BACKEND_LABELS, BACKEND_NAMES } from '../../../workers/protocol';
+import type { BackendChoice } from '../../worker-bridge/protocol';
+import { BACKEND_LABELS, BACKEND_NAMES } from '../../worker-bridge/protocol';
 import { ProgressBar } from './ProgressBar';
 
 /** App name, the backend badge with the reason for the choice, and the backend override. */

@@ -1,6 +1,6 @@
 import { memo, useEffect, useRef } from 'react';
 import type { SampleSet } from '../../state/train-store';
-import type { TrainSample } from '../../../workers/protocol';
+import type { TrainSample } from '../../worker-bridge/protocol';
 
 /** RGB bytes, or a 0/1 mask drawn white on black, onto a canvas of the sample's size. */
 function draw(canvas: HTMLCanvasElement, s: TrainSample, what: 'image' | 'mask'): void {

@@ -3,7 +3,7 @@ import { useAppStore } from '../../state/app-store';
 import { BUNDLED_BACKBONE, useBackbones } from '../../state/backbones';
 import { chooseTextureImages, chooseTrainingImages, clearTextureImages, setTrainBackbone, setTrainSettings, startTraining } from '../../state/train-actions';
 import { useTrainStore } from '../../state/train-store';
-import type { TrainSettings } from '../../../workers/protocol';
+import type { TrainSettings } from '../../worker-bridge/protocol';
 import { FileDrop } from '../shell/FileDrop';
 import { formatBytes } from '../shell/format';
 import { settingsProblems } from './settings';

@@ -1,4 +1,4 @@
-import type { TrainSettings } from '../../../workers/protocol';
+import type { TrainSettings } from '../../worker-bridge/protocol';
 
 /**
  * What is wrong with the form's settings, field by field (the worker checks them again with the trainer's own

@@ -1,5 +1,16 @@
-import { float16ToFloat32, float32ToFloat16 } from '../src/engine/backbones/weights-file';
-import type { StoredBank } from './protocol';
+/**
+ * A memory bank as it is stored and sent between threads: float32 or float16 (IEEE half) bytes, row-major
+ * [size, dim]; and the conversions to and from the float32 values scoring uses.
+ */
+import { float16ToFloat32, float32ToFloat16 } from '../backbones/weights-file';
+
+/** A memory bank as stored: float32 or float16 (IEEE half, as Uint16) row-major [size, dim]. */
+export interface StoredBank {
+  dtype: 'float32' | 'float16';
+  size: number;
+  dim: number;
+  bytes: ArrayBuffer;
+}
 
 /** Float32 values as scoring uses them. A float16 bank is decoded; a float32 one is copied. */
 export function bankToFloat32(bank: StoredBank): Float32Array {

@@ -8,14 +8,15 @@
  *
  * Bulk data (image files, memory banks, profile files) travel as ArrayBuffers in the transfer list.
  */
-import type { BenchResult } from '../src/engine/bench';
-import type { EvaluationMetrics, ImageResult } from '../src/engine/evaluate';
-import type { SkippedImage } from '../src/engine/patchcore/memory-bank';
-import type { Progress } from '../src/engine/progress';
-import type { ProfileMeta } from '../src/engine/profile/profile';
-import type { BackboneInfo } from '../src/storage/backbone-store';
-import type { GeneratorKind } from '../src/engine/tocoad/generator';
-import type { EpochReport, StepReport, ToCoADOptions } from '../src/engine/tocoad/trainer';
+import type { BenchResult } from '../engine/bench';
+import type { EvaluationMetrics, ImageResult } from '../engine/evaluate';
+import type { SkippedImage } from '../engine/patchcore/memory-bank';
+import type { Progress } from '../engine/progress';
+import type { ProfileMeta } from '../engine/profile/profile';
+import type { StoredBank } from '../engine/profile/stored-bank';
+import type { TrainSettings } from '../engine/tocoad/settings';
+import type { BackboneInfo } from '../storage/backbone-store';
+import type { EpochReport, StepReport, ToCoADOptions } from '../engine/tocoad/trainer';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendChoice = BackendName | 'auto';
@@ -62,13 +63,6 @@ export interface FileBytes {
   bytes: ArrayBuffer;
 }
 
-/** A memory bank as stored: float32 or float16 (IEEE half, as Uint16) row-major [size, dim]. */
-export interface StoredBank {
-  dtype: 'float32' | 'float16';
-  size: number;
-  dim: number;
-  bytes: ArrayBuffer;
-}
 
 export interface BuildOptions {
   name: string;
@@ -184,20 +178,6 @@ export interface EvaluateResult {
   /** Wall-clock seconds of the whole run, and the mean milliseconds per scored image. */
   seconds: number;
   msPerImage: number;
-}
-
-/** ToCoAD fine-tuning settings the Train panel offers (the rest are the trainer's defaults). */
-export interface TrainSettings {
-  stage1Epochs: number;
-  stage2Epochs: number;
-  batchSize: number;
-  microBatch: number;
-  lambda: number;
-  generator: GeneratorKind;
-  imageSize: number;
-  seed: number;
-  stage1Lr: number;
-  stage2Lr: number;
 }
 
 export interface TrainStart {
@@ -335,3 +315,5 @@ export function transferablesOf(value: unknown, out: Set<ArrayBuffer> = new Set(
   else Object.values(value as Record<string, unknown>).forEach((v) => transferablesOf(v, out, depth + 1));
   return [...out];
 }
+
+export type { StoredBank, TrainSettings };

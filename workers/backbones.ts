@@ -16,6 +16,7 @@ import type { BackboneInfo } from '../src/storage/backbone-store';
 import { BackboneStore } from '../src/storage/backbone-store';
 import { idbStore } from '../src/storage/kv';
 import type { FileBytes } from '../src/worker-bridge/protocol';
+import { PATCHCORE_TAP_CHANNELS, supportsPatchCore } from '../src/engine/backbones/spec';
 
 let store: BackboneStore | null = null;
 /** The worker's handle on the stored backbones (converted, imported and fine-tuned ones). */
@@ -40,7 +41,6 @@ function exportedSpec(bytes: Uint8Array, name: string): { id?: string; label?: s
   }
 }
 
-const PATCHCORE_CHANNELS = [512, 1024];
 
 export async function convertBackbone(file: FileBytes, signal: AbortSignal, onProgress: (p: Progress) => void): Promise<BackboneInfo> {
   const bytes = new Uint8Array(file.bytes);
@@ -68,8 +68,8 @@ export async function convertBackbone(file: FileBytes, signal: AbortSignal, onPr
   const warnings: string[] = [];
   const unexpected = result.report.unexpected;
   if (unexpected.length) warnings.push(`${unexpected.length} unexpected key${unexpected.length === 1 ? '' : 's'} ignored: ${unexpected.slice(0, 8).join(', ')}${unexpected.length > 8 ? ', ...' : ''}`);
-  if (tapChannels.join() !== PATCHCORE_CHANNELS.join()) {
-    warnings.push(`its layer2/layer3 have ${tapChannels.join(' + ')} channels; PatchCore needs ${PATCHCORE_CHANNELS.join(' + ')} (a standard ResNet50 / Wide ResNet50-2), so profiles cannot be built on it (it can still be exported)`);
+  if (!supportsPatchCore(tapChannels)) {
+    warnings.push(`its layer2/layer3 have ${tapChannels.join(' + ')} channels; PatchCore needs ${PATCHCORE_TAP_CHANNELS.join(' + ')} (a standard ResNet50 / Wide ResNet50-2), so profiles cannot be built on it (it can still be exported)`);
   }
   const info: BackboneInfo = {
     id,

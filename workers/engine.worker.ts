@@ -17,13 +17,13 @@ import { runBenchmark } from '../src/engine/bench';
 import { evaluate, localScoreItem } from '../src/engine/evaluate';
 import type { LabelledImage } from '../src/engine/evaluate';
 import type { ImageSource } from '../src/engine/patchcore/memory-bank';
-import { buildMemoryBank, defaultCoresetPlacement } from '../src/engine/patchcore/memory-bank';
+import { defaultCoresetPlacement } from '../src/engine/patchcore/memory-bank';
 import { PatchCoreScorer } from '../src/engine/patchcore/scorer';
 import { prepareImage } from '../src/engine/image/prepare';
-import { splitHoldout } from '../src/engine/profile/holdout';
+import { fitProfile } from '../src/engine/profile/fit';
+import type { NamedImage } from '../src/engine/profile/fit';
 import type { ProfileMeta } from '../src/engine/profile/profile';
-import { checkProfileFileSize, createProfile, ProfileError, readProfile, serializeProfile } from '../src/engine/profile/profile';
-import { calibrateThreshold } from '../src/engine/profile/threshold';
+import { checkProfileFileSize, ProfileError, readProfile, serializeProfile } from '../src/engine/profile/profile';
 import type { Progress } from '../src/engine/progress';
 import { isAbortError, stageReporter, throwIfAborted } from '../src/engine/progress';
 import * as tf from '../src/engine/tf';
@@ -41,10 +41,10 @@ import {
   resetWebGpu,
   wasmDetails,
 } from './backends';
-import { bankToFloat32, float32ToBank, roundTo } from '../src/engine/profile/stored-bank';
+import { bankToFloat32, float32ToBank } from '../src/engine/profile/stored-bank';
 import { decodeFrame, decodeImageBytes } from './decode';
 import { demoDataset } from '../src/engine/demo/dataset';
-import type { GrayImage, RgbImage } from '../src/engine/image/types';
+import type { GrayImage } from '../src/engine/image/types';
 import type {
   BackendChoice,
   BackendInfo,
@@ -366,12 +366,6 @@ function rememberProfile(key: string, meta: ProfileMeta, bank: Float32Array): vo
 
 // ---------------------------------------------------------------- handlers
 
-/** A training image by name, decoded or rendered on demand. */
-interface NamedImage {
-  name: string;
-  load(): Promise<RgbImage>;
-}
-
 async function build(req: RequestMap['build'], signal: AbortSignal, onProgress: (p: Progress) => void): Promise<BuildResult> {
   const files = [...req.files].sort(byName);
   if (files.length === 0) throw new Error('no images: add some normal (defect-free) images first');
@@ -379,56 +373,18 @@ async function build(req: RequestMap['build'], signal: AbortSignal, onProgress: 
 }
 
 async function buildFrom(options: BuildOptions, images: NamedImage[], signal: AbortSignal, onProgress: (p: Progress) => void): Promise<BuildResult> {
-  const { fit, holdout } = splitHoldout(images, options.holdout);
   return onBackend(signal, async (s) => {
-    const t0 = performance.now();
     const model = await backboneFor(options.backboneId, undefined, onProgress);
-    const source: ImageSource = { count: fit.length, name: (i) => fit[i].name, load: (i) => fit[i].load() };
     // On a software WebGPU adapter (SwiftShader) the device coreset is a CPU emulation of a GPU loop:
     // the engine's pruned host search picks the same points far faster there.
     const coresetOn = info?.name === 'webgpu' && getAdapterDescription()?.software ? 'host' : defaultCoresetPlacement();
-    const bank = await buildMemoryBank(model, source, { coresetRatio: options.coresetRatio, seed: options.seed, coresetOn, onProgress, signal: s });
-    const values = roundTo(bank.data, options.dtype);
-    const t1 = performance.now();
-    const scorer = new PatchCoreScorer(model, values, bank.dim);
-    const calibrationScores: number[] = [];
-    const skipped = [...bank.skipped];
-    const report = stageReporter('calibrate', holdout.length, onProgress);
-    report(0);
-    try {
-      for (const [i, file] of holdout.entries()) {
-        throwIfAborted(s);
-        try {
-          calibrationScores.push((await scorer.score(await file.load())).score);
-        } catch (e) {
-          if (isAbortError(e)) throw e;
-          skipped.push({ name: file.name, reason: (e as Error).message });
-        }
-        report(i + 1);
-      }
-    } finally {
-      scorer.dispose();
-    }
-    const threshold = calibrationScores.length
-      ? { value: calibrateThreshold(calibrationScores, { method: 'max' }), method: 'max' as const }
-      : { value: null, method: 'none' as const };
-    const profile = createProfile({
-      name: options.name,
-      spec: model.spec,
-      weightsHash: model.weightsHash,
-      bank: { data: values, size: bank.size, dim: bank.dim, imageCount: bank.imageCount, patchCount: bank.patchCount, skipped: skipped.length },
-      coreset: { ratio: options.coresetRatio, seed: options.seed },
-      calibrationScores,
-      threshold,
-      dtype: options.dtype,
-      appVersion: APP_VERSION,
-    });
-    const total = (performance.now() - t0) / 1000;
+    const { profile, skipped, seconds } = await fitProfile(model, images, { ...options, appVersion: APP_VERSION, coresetOn, onProgress, signal: s });
+    const { size, dim, dtype } = profile.meta.bank;
     return {
       meta: profile.meta,
-      bank: float32ToBank(values, bank.size, bank.dim, options.dtype),
+      bank: float32ToBank(profile.bank, size, dim, dtype),
       skipped,
-      seconds: { ...bank.seconds, calibrate: (performance.now() - t1) / 1000, total },
+      seconds: { decode: seconds.decode, backbone: seconds.backbone, coreset: seconds.coreset, calibrate: seconds.calibrate, total: seconds.total },
       backend: info!.name,
       coresetOn,
     };

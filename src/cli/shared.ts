@@ -2,7 +2,10 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import type { Backbone } from '../engine/backbones/backbone';
-import { buildMemoryBank } from '../engine/patchcore/memory-bank';
+import { fitProfile } from '../engine/profile/fit';
+import type { FitProfileResult, NamedImage } from '../engine/profile/fit';
+import type { CalibrationMethod } from '../engine/profile/threshold';
+import { APP_VERSION } from '../engine/version';
 import { fileFeatureStore } from '../node/feature-file';
 import type { SkippedImage } from '../engine/patchcore/memory-bank';
 import type { ScoringOptions } from '../engine/patchcore/scorer';
@@ -17,6 +20,7 @@ import { availableParallelism } from 'node:os';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { EnginePool } from '../node/engine-pool';
+import { DEFAULT_CORESET_RATIO } from '../engine/patchcore/defaults';
 
 export interface BackendOptions {
   backend: NodeBackend;
@@ -61,7 +65,7 @@ export function addBackendOptions(cmd: Command): Command {
 export function addFitOptions(cmd: Command): Command {
   return cmd
     .option('--backbone <id|dir>', 'bundled backbone id or a converted model folder', 'resnet50-imagenet')
-    .option('--coreset-ratio <r>', 'fraction of patches kept in the memory bank', positiveNumber('--coreset-ratio', 1), 0.1)
+    .option('--coreset-ratio <r>', 'fraction of patches kept in the memory bank', positiveNumber('--coreset-ratio', 1), DEFAULT_CORESET_RATIO)
     .option('--seed <n>', 'seed of the random projection and starting points', integer('--seed', 0), 0);
 }
 
@@ -111,41 +115,50 @@ export interface FittedBank {
   skipped: SkippedImage[];
 }
 
+/** What a fit from a folder records beyond the bank settings (as `fit`'s flags; `eval` fits with none held out). */
+export interface FolderFitSettings {
+  name: string;
+  holdout: number;
+  calibration?: CalibrationMethod;
+  dtype: 'float32' | 'float16';
+}
+
+/** Fits a profile on `files` through the engine's one fit pipeline, embedding in a pool of threads when asked. */
 export async function fitFromFolder(
   args: FitArgs & BackendOptions,
   files: string[],
   onProgress: ProgressListener,
+  settings: FolderFitSettings = { name: 'profile', holdout: 0, dtype: 'float32' },
   signal?: AbortSignal,
-): Promise<FittedBank & { patchCount: number; imageCount: number; seconds: Record<string, number> }> {
+): Promise<FittedBank & { result: FitProfileResult }> {
   const backbone = await loadBackboneArg(args.backbone);
-  const t0 = performance.now();
   const pool = (args.threads ?? 1) > 1 ? await EnginePool.start({ backend: args.backend, backbone: args.backbone ?? DEFAULT_BACKBONE, seed: args.seed, size: args.threads }) : null;
   try {
-    const bank = await buildMemoryBank(
+    const result = await fitProfile(
       backbone,
-      { count: files.length, name: (i) => files[i], load: (i) => decodeImageFile(files[i]) },
+      files.map((file) => ({ name: file, load: () => decodeImageFile(file) })),
       {
+        ...settings,
         coresetRatio: args.coresetRatio,
         seed: args.seed,
+        appVersion: APP_VERSION,
+        featureStore: fileFeatureStore(),
         onProgress,
         signal,
-        featureStore: fileFeatureStore(),
-        ...(pool ? { embed: (i: number) => pool.embed(files[i]), concurrency: pool.size } : {}),
+        ...(pool ? { embed: (image: NamedImage) => pool.embed(image.name), concurrency: pool.size } : {}),
       },
     );
-    const fitSeconds = (performance.now() - t0) / 1000;
+    const { meta, bank } = result.profile;
     return {
       backbone,
       backboneArg: args.backbone ?? DEFAULT_BACKBONE,
-      bank: bank.data,
-      dim: bank.dim,
+      bank,
+      dim: meta.bank.dim,
       coresetRatio: args.coresetRatio,
       scoring: {},
-      fitSeconds,
-      skipped: bank.skipped,
-      patchCount: bank.patchCount,
-      imageCount: bank.imageCount,
-      seconds: { ...bank.seconds },
+      fitSeconds: result.seconds.total,
+      skipped: result.skipped,
+      result,
     };
   } finally {
     await pool?.close();

@@ -2,6 +2,7 @@ import * as tf from './tf';
 import type { Backbone } from './backbones/backbone';
 import type { RgbImage } from './image/types';
 import { anomalyMap } from './patchcore/anomaly-map';
+import { DEFAULT_CORESET_RATIO } from './patchcore/defaults';
 import { coresetSize, PROJECTION_DIM, projectionMatrix, selectCoresetDevice, selectCoresetHost } from './patchcore/coreset';
 import { TARGET_DIM, embedPatches } from './patchcore/embed';
 import { imagesToBatch, patchGrid } from './patchcore/features';
@@ -36,7 +37,7 @@ export async function runBenchmark(
   images: ImageSource,
   options: { coresetRatio?: number; seed?: number; onProgress?: ProgressListener; signal?: AbortSignal } = {},
 ): Promise<BenchResult> {
-  const ratio = options.coresetRatio ?? 0.1;
+  const ratio = options.coresetRatio ?? DEFAULT_CORESET_RATIO;
   const totals = { decode: 0, preprocess: 0, backbone: 0, embedding: 0, search: 0, map: 0 };
   const features: tf.Tensor2D[] = [];
   const decoded: RgbImage[] = [];

@@ -1,9 +1,12 @@
-// Lists an MVTec AD style dataset folder (Node only).
+/**
+ * Lists an MVTec AD style dataset folder on disk (Node only): the folder's files are listed, then read as the
+ * layout by the engine's one reader (src/engine/data/mvtec-layout.ts), which the app's Evaluate view uses too.
+ */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { extname, join, parse } from 'node:path';
+import { join } from 'node:path';
+import { IMAGE_EXTENSIONS, readLayout } from '../engine/data/mvtec-layout';
 
-/** File extensions treated as images (compared case-insensitively). */
-export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.bmp', '.webp', '.tif', '.tiff'];
+export { IMAGE_EXTENSIONS };
 
 /** One test image: label 0 for the `good` folder, 1 for any defect folder. */
 export interface MvtecTestItem {
@@ -24,17 +27,17 @@ function isDir(path: string): boolean {
   return existsSync(path) && statSync(path).isDirectory();
 }
 
-function byName(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Image files directly in `dir`, sorted by name. */
-function listImages(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile() && IMAGE_EXTENSIONS.includes(extname(e.name).toLowerCase()))
-    .map((e) => e.name)
-    .sort(byName)
-    .map((n) => join(dir, n));
+/** Paths (relative to `dir`) of the files directly inside each sub-folder of `dir/<role>`. */
+function filesUnder(dir: string, role: string): string[] {
+  const roleDir = join(dir, role);
+  if (!isDir(roleDir)) return [];
+  return readdirSync(roleDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .flatMap((sub) =>
+      readdirSync(join(roleDir, sub.name), { withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => `${role}/${sub.name}/${e.name}`),
+    );
 }
 
 /**
@@ -49,21 +52,10 @@ export function listMvtecDataset(dir: string): MvtecDataset {
   if (!isDir(trainDir)) {
     throw new Error(`${trainDir}: folder not found (expected the MVTec AD layout: train/good, test/<defect>, ground_truth/<defect>)`);
   }
-  const train = listImages(trainDir);
+  const paths = ['train', 'test', 'ground_truth'].flatMap((role) => filesUnder(dir, role));
+  const layout = readLayout(paths.map((path) => ({ path, file: join(dir, path) })));
+  const train = layout.train.map((t) => t.file);
   if (train.length === 0) throw new Error(`${trainDir}: no images (${IMAGE_EXTENSIONS.join(', ')})`);
-
-  const test: MvtecTestItem[] = [];
-  const testDir = join(dir, 'test');
-  if (isDir(testDir)) {
-    const defects = readdirSync(testDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort(byName);
-    for (const defect of defects) {
-      for (const path of listImages(join(testDir, defect))) {
-        const item: MvtecTestItem = { path, label: defect === 'good' ? 0 : 1, defect };
-        const maskPath = join(dir, 'ground_truth', defect, `${parse(path).name}_mask.png`);
-        if (existsSync(maskPath)) item.maskPath = maskPath;
-        test.push(item);
-      }
-    }
-  }
+  const test = layout.items.map((item): MvtecTestItem => ({ path: item.file, label: item.label, defect: item.defect, ...(item.mask ? { maskPath: item.mask } : {}) }));
   return { train, test };
 }

@@ -5,7 +5,7 @@
 import { downloadBlob } from '../ui/shell/download';
 import type { ProfileMeta } from '../engine/profile/profile';
 import { checkProfileFileSize } from '../engine/profile/profile';
-import { normalizeScore, verdictFor } from '../engine/profile/threshold';
+import { judge } from '../engine/profile/verdict';
 import { isAbortError } from '../engine/progress';
 import { requestPersistence } from '../storage/profile-store';
 import type { BackendChoice, BuildOptions, FileBytes, StoredBank } from '../worker-bridge/protocol';
@@ -14,6 +14,7 @@ import { pushAlert, useAppStore } from './app-store';
 import type { AppState, TaskState } from './app-store';
 import { engine, profileStore } from './services';
 import { saveBackendChoice, saveCalibration, savedBackendChoice, savedCalibration } from './settings';
+import { DEFAULT_CORESET_RATIO } from '../engine/patchcore/defaults';
 
 const set = useAppStore.setState;
 const get = useAppStore.getState;
@@ -175,8 +176,7 @@ export async function scoreImage(file: File): Promise<void> {
           profileId: id,
           fileName: file.name,
           score: r.score,
-          normalized: t === null ? null : normalizeScore(r.score, t, meta.calibrationScores),
-          verdict: t === null ? null : verdictFor(r.score, t),
+          ...judge(r.score, t, meta.calibrationScores),
           threshold: t,
           backend: r.backend,
           ms: r.ms,
@@ -249,7 +249,7 @@ export async function importProfile(file: File): Promise<ProfileMeta | null> {
 
 let benchController: AbortController | null = null;
 
-export async function runBench(files: readonly File[], coresetRatio = 0.1): Promise<void> {
+export async function runBench(files: readonly File[], coresetRatio = DEFAULT_CORESET_RATIO): Promise<void> {
   if (get().bench.running) return;
   benchController = new AbortController();
   set(taskPatch('bench', { running: true, progress: null, startedAt: performance.now() }));

@@ -3,7 +3,7 @@ import { create } from 'zustand';
 import type { SkippedImage } from '../engine/patchcore/memory-bank';
 import type { Progress } from '../engine/progress';
 import type { ProfileMeta } from '../engine/profile/profile';
-import type { Verdict } from '../engine/profile/threshold';
+import type { Verdict } from '../engine/profile/verdict';
 import type { BackendChoice, BackendInfo, BenchReport } from '../worker-bridge/protocol';
 
 export interface Alert {

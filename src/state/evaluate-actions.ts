@@ -5,7 +5,7 @@
  */
 import { isAbortError } from '../engine/progress';
 import type { Progress } from '../engine/progress';
-import { readLayout } from '../ui/evaluate/layout';
+import { readLayout } from '../engine/data/mvtec-layout';
 import type { PickedFile } from './inspect-actions';
 import { EngineError } from '../worker-bridge';
 import type { EvalFile } from '../worker-bridge/protocol';

@@ -5,7 +5,7 @@
  */
 import { create } from 'zustand';
 import type { Progress } from '../engine/progress';
-import type { Layout } from '../ui/evaluate/layout';
+import type { Layout } from '../engine/data/mvtec-layout';
 import type { EvaluateResult } from '../worker-bridge/protocol';
 
 export interface EvaluationRun extends EvaluateResult {

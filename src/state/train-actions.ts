@@ -16,6 +16,7 @@ import { BUNDLED_BACKBONE, exportBackbone, refreshBackbones, useBackbones } from
 import type { PickedFile } from './inspect-actions';
 import { engine } from './services';
 import { useTrainStore } from './train-store';
+import { DEFAULT_CORESET_RATIO } from '../engine/patchcore/defaults';
 
 const set = useTrainStore.setState;
 const get = useTrainStore.getState;
@@ -264,7 +265,7 @@ export async function buildProfileFromRun(): Promise<void> {
   try {
     const stored = chosen.length === record.images.length ? chosen.map((f) => ({ name: f.name, data: f as Blob })) : await trainingStore().images(record);
     const files = stored.map((f) => (f.data instanceof File ? f.data : new File([f.data], f.name)));
-    const meta = await buildProfile(files, { name: `${record.dataset} (${backbone.id})`, coresetRatio: 0.1, dtype: 'float32', backboneId: backbone.id });
+    const meta = await buildProfile(files, { name: `${record.dataset} (${backbone.id})`, coresetRatio: DEFAULT_CORESET_RATIO, dtype: 'float32', backboneId: backbone.id });
     if (meta) set({ profile: { id: meta.id, name: meta.name } });
   } catch (e) {
     pushAlert('error', `Building the profile failed: ${message(e)}`);

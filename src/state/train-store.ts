@@ -7,25 +7,15 @@ import { create } from 'zustand';
 import type { Progress } from '../engine/progress';
 import type { EpochReport, StepReport, ToCoADOptions } from '../engine/tocoad/trainer';
 import type { TrainRunRecord } from '../storage/training-store';
-import type { BackendName, TrainSample, TrainSettings } from '../worker-bridge/protocol';
+import type { BackendName, TrainSample } from '../worker-bridge/protocol';
+import { DEFAULT_TRAIN_SETTINGS } from '../engine/tocoad/settings';
+import type { TrainSettings } from '../engine/tocoad/settings';
 
 /**
  * Browser defaults: a short schedule (10 + 5 epochs instead of the paper's 100 + 100) at the paper's image size and
  * batch, in micro-batches of 2 so WASM memory holds little; learning rates 1e-3 / 1e-2, the ones that moved pixel
  * AUROC in the README's short glass runs (the trainer's 1e-4 / 1e-3 are for the paper's long schedule).
  */
-export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
-  stage1Epochs: 10,
-  stage2Epochs: 5,
-  batchSize: 16,
-  microBatch: 2,
-  lambda: 0.5,
-  generator: 'perlin',
-  imageSize: 224,
-  seed: 0,
-  stage1Lr: 1e-3,
-  stage2Lr: 1e-2,
-};
 
 export interface SampleSet {
   stage: 1 | 2;

@@ -8,6 +8,7 @@ import { loadBackboneArg } from '../../node/backbones';
 import { progressBars } from '../progress-bar';
 import { addBackendOptions, peakRssMb, setupBackend } from '../shared';
 import type { BackendOptions } from '../shared';
+import { DEFAULT_CORESET_RATIO } from '../../engine/patchcore/defaults';
 
 interface BenchArgs extends BackendOptions {
   data: string;
@@ -29,7 +30,7 @@ export function register(program: Command): void {
       if (!Number.isInteger(n) || n < 0) throw new Error(`--images must be an integer >= 0, got "${v}"`);
       return n;
     }, 0)
-    .addOption(new Option('--coreset-ratio <r>', 'coreset ratio').default(0.1).argParser(Number))
+    .addOption(new Option('--coreset-ratio <r>', 'coreset ratio').default(DEFAULT_CORESET_RATIO).argParser(Number))
     .option('--json <file>', 'also write the JSON to this file')
     .option('--quiet', 'no progress bars');
   addBackendOptions(cmd);

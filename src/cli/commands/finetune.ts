@@ -10,7 +10,7 @@ import { decodeCheckpoint } from '../../engine/tocoad/checkpoint';
 import { fineTunedRecord, packFineTuned } from '../../engine/tocoad/export';
 import type { GeneratorKind } from '../../engine/tocoad/generator';
 import type { ToCoADOptions } from '../../engine/tocoad/trainer';
-import { resolveOptions, trainToCoAD } from '../../engine/tocoad/trainer';
+import { DEFAULT_TOCOAD, resolveOptions, trainToCoAD } from '../../engine/tocoad/trainer';
 import { backboneFolder } from '../../node/backbones';
 import { IMAGE_EXTENSIONS, listMvtecDataset } from '../../node/dataset';
 import { decodeImageFile } from '../../node/decode';
@@ -18,6 +18,7 @@ import { folderSource } from '../../node/file-source';
 import { initNodeBackend } from '../../node/tf-backend';
 import type { NodeBackend } from '../../node/tf-backend';
 import { progressBars } from '../progress-bar';
+import { DEFAULT_CORESET_RATIO } from '../../engine/patchcore/defaults';
 
 /**
  * `finetune`: ToCoAD stage I + II on DIR/train/good, writing a backbone folder that `fit`, `eval` and the app load
@@ -119,16 +120,16 @@ export function register(program: Command): void {
     .requiredOption('--data <dir>', 'dataset folder in MVTec AD layout (trains on train/good)')
     .requiredOption('--out <dir>', 'folder to write the fine-tuned backbone to')
     .option('--backbone <id|dir>', 'bundled backbone id or a model folder to start from', 'resnet50-imagenet')
-    .option('--stage1-epochs <n>', 'stage I (discriminator) epochs', int('--stage1-epochs', 0), 100)
-    .option('--stage2-epochs <n>', 'stage II (contrastive) epochs', int('--stage2-epochs', 0), 100)
-    .option('--batch <n>', 'images per optimiser step', int('--batch', 1), 16)
-    .option('--micro-batch <n>', 'images per forward/backward pass (gradients are accumulated to --batch; lower it if memory runs out)', int('--micro-batch', 1), 2)
-    .option('--lambda <x>', 'weight of L_sym in L = lambda L_sym + (1 - lambda) L_neg', num('--lambda', (n) => n >= 0 && n <= 1, 'in [0, 1]'), 0.5)
-    .addOption(new Option('--generator <kind>', 'synthetic anomaly generator').choices(['perlin', 'cutpaste']).default('perlin'))
-    .option('--image-size <px>', 'training input size (a multiple of 32); the model keeps its inference size', int('--image-size', 32), 224)
-    .option('--seed <n>', 'seed of every random choice (same seed, same model)', int('--seed', 0), 0)
-    .option('--stage1-lr <x>', 'Adam learning rate of stage I (decayed x0.2 at 80 % and 90 % of the epochs)', positive('--stage1-lr'), 1e-4)
-    .option('--stage2-lr <x>', 'SGD learning rate of stage II (cosine schedule)', positive('--stage2-lr'), 1e-3)
+    .option('--stage1-epochs <n>', 'stage I (discriminator) epochs', int('--stage1-epochs', 0), DEFAULT_TOCOAD.stage1Epochs)
+    .option('--stage2-epochs <n>', 'stage II (contrastive) epochs', int('--stage2-epochs', 0), DEFAULT_TOCOAD.stage2Epochs)
+    .option('--batch <n>', 'images per optimiser step', int('--batch', 1), DEFAULT_TOCOAD.batchSize)
+    .option('--micro-batch <n>', 'images per forward/backward pass (gradients are accumulated to --batch; lower it if memory runs out)', int('--micro-batch', 1), DEFAULT_TOCOAD.microBatch)
+    .option('--lambda <x>', 'weight of L_sym in L = lambda L_sym + (1 - lambda) L_neg', num('--lambda', (n) => n >= 0 && n <= 1, 'in [0, 1]'), DEFAULT_TOCOAD.lambda)
+    .addOption(new Option('--generator <kind>', 'synthetic anomaly generator').choices(['perlin', 'cutpaste']).default(DEFAULT_TOCOAD.generator.kind))
+    .option('--image-size <px>', 'training input size (a multiple of 32); the model keeps its inference size', int('--image-size', 32), DEFAULT_TOCOAD.imageSize)
+    .option('--seed <n>', 'seed of every random choice (same seed, same model)', int('--seed', 0), DEFAULT_TOCOAD.seed)
+    .option('--stage1-lr <x>', 'Adam learning rate of stage I (decayed x0.2 at 80 % and 90 % of the epochs)', positive('--stage1-lr'), DEFAULT_TOCOAD.stage1Lr)
+    .option('--stage2-lr <x>', 'SGD learning rate of stage II (cosine schedule)', positive('--stage2-lr'), DEFAULT_TOCOAD.stage2Lr)
     .addOption(new Option('--train-from <stage>', 'first extractor stage trained in stage II (earlier ones stay frozen)').choices(['layer1', 'layer2', 'layer3']).default('layer2'))
     .option('--freeze-bn-affine', 'also freeze batch-norm gamma/beta (running statistics are always frozen)')
     .option('--textures <dir>', 'extra anomaly source images (e.g. DTD) mixed with the procedural textures')
@@ -138,7 +139,7 @@ export function register(program: Command): void {
     .option('--id <id>', 'backbone id of the result (default: <base id>-tocoad-<data folder name>)')
     .option('--force', 'replace --out if it exists')
     .option('--no-compare', 'skip the before/after evaluation on DIR/test')
-    .option('--coreset-ratio <r>', 'coreset ratio of the before/after evaluation', positive('--coreset-ratio'), 0.1)
+    .option('--coreset-ratio <r>', 'coreset ratio of the before/after evaluation', positive('--coreset-ratio'), DEFAULT_CORESET_RATIO)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
     .option('--quiet', 'no progress bars');
   cmd.action(async (args: FinetuneArgs) => {

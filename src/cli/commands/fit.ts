@@ -1,13 +1,8 @@
 import type { Command } from 'commander';
 import { writeFileSync, renameSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { PatchCoreScorer } from '../../engine/patchcore/scorer';
-import { createProfile, serializeProfile } from '../../engine/profile/profile';
-import { calibrateThreshold } from '../../engine/profile/threshold';
-import { splitHoldout } from '../../engine/profile/holdout';
-import { APP_VERSION } from '../../engine/version';
+import { serializeProfile } from '../../engine/profile/profile';
 import { listMvtecDataset } from '../../node/dataset';
-import { decodeImageFile } from '../../node/decode';
 import { progressBars } from '../progress-bar';
 import { addBackendOptions, addFitOptions, fitFromFolder, peakRssMb, setupBackend } from '../shared';
 import type { BackendOptions, FitArgs } from '../shared';
@@ -47,43 +42,19 @@ export function register(program: Command): void {
     await setupBackend(args);
     const bars = progressBars(args.quiet);
     const dataset = listMvtecDataset(args.data);
-    const { fit, holdout } = splitHoldout(dataset.train, args.holdout);
-    const fitted = await fitFromFolder(args, fit, bars);
-    const calibrationScores: number[] = [];
-    const scorer = new PatchCoreScorer(fitted.backbone, fitted.bank, fitted.dim);
-    for (const [i, file] of holdout.entries()) {
-      bars({ stage: 'calibrate', done: i, total: holdout.length, fraction: i / holdout.length, etaSeconds: null });
-      try {
-        calibrationScores.push((await scorer.score(await decodeImageFile(file))).score);
-      } catch (e) {
-        fitted.skipped.push({ name: file, reason: (e as Error).message });
-      }
-    }
-    bars.stop();
-    scorer.dispose();
-    const threshold = calibrationScores.length
-      ? {
-          value: calibrateThreshold(calibrationScores, args.percentile ? { method: 'percentile', percentile: args.percentile } : { method: 'max' }),
-          method: args.percentile ? ('percentile' as const) : ('max' as const),
-          ...(args.percentile ? { percentile: args.percentile } : {}),
-        }
-      : { value: null, method: 'none' as const };
-    const profile = createProfile({
+    const fitted = await fitFromFolder(args, dataset.train, bars, {
       name: args.name ?? basename(resolve(args.data)),
-      spec: fitted.backbone.spec,
-      weightsHash: fitted.backbone.weightsHash,
-      bank: { data: fitted.bank, size: fitted.bank.length / fitted.dim, dim: fitted.dim, imageCount: fitted.imageCount, patchCount: fitted.patchCount, skipped: fitted.skipped.length },
-      coreset: { ratio: args.coresetRatio, seed: args.seed },
-      calibrationScores,
-      threshold,
+      holdout: args.holdout,
+      calibration: args.percentile ? { method: 'percentile', percentile: args.percentile } : { method: 'max' },
       dtype: args.fp16 ? 'float16' : 'float32',
-      appVersion: APP_VERSION,
     });
+    bars.stop();
+    const { profile, skipped, imageCount, calibrationCount, seconds } = fitted.result;
     // Write beside the target, then rename: an interrupted run never leaves a half-written profile.
     const tmp = `${args.out}.partial`;
     writeFileSync(tmp, serializeProfile(profile));
     renameSync(tmp, args.out);
-    for (const s of fitted.skipped) console.error(`skipped ${s.name}: ${s.reason}`);
+    for (const s of skipped) console.error(`skipped ${s.name}: ${s.reason}`);
     console.log(
       JSON.stringify(
         {
@@ -91,12 +62,12 @@ export function register(program: Command): void {
           name: profile.meta.name,
           backbone: profile.meta.backbone.id,
           bank_size: profile.meta.bank.size,
-          images: fitted.imageCount,
-          holdout_images: calibrationScores.length,
+          images: imageCount,
+          holdout_images: calibrationCount,
           threshold: profile.meta.threshold,
           fit_seconds: fitted.fitSeconds,
-          stage_seconds: fitted.seconds,
-          skipped: fitted.skipped,
+          stage_seconds: seconds,
+          skipped,
           peak_rss_mb: peakRssMb(),
         },
         null,

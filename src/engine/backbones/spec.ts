@@ -36,6 +36,14 @@ export const IMAGENET_STD: [number, number, number] = [0.229, 0.224, 0.225];
 export const STAGE_CHANNELS: Record<TapName, number> = { layer1: 256, layer2: 512, layer3: 1024, layer4: 2048 };
 export const STAGE_STRIDES: Record<TapName, number> = { layer1: 4, layer2: 8, layer3: 16, layer4: 32 };
 
+/** The tap channels PatchCore's embedding needs: layer2 (512) and layer3 (1024) of a bottleneck ResNet. */
+export const PATCHCORE_TAP_CHANNELS: readonly number[] = [STAGE_CHANNELS.layer2, STAGE_CHANNELS.layer3];
+
+/** Whether profiles can be built on a backbone with these tap channels (a narrow converted model cannot). */
+export function supportsPatchCore(tapChannels: readonly number[]): boolean {
+  return tapChannels.length === PATCHCORE_TAP_CHANNELS.length && tapChannels.every((c, i) => c === PATCHCORE_TAP_CHANNELS[i]);
+}
+
 export function defaultTaps(): Tap[] {
   return (['layer2', 'layer3'] as const).map((name) => ({ name, stride: STAGE_STRIDES[name], channels: STAGE_CHANNELS[name] }));
 }

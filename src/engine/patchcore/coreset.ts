@@ -2,6 +2,9 @@ import * as tf from '../tf';
 import { sampleWithoutReplacement, seededRandom } from './random';
 import { throwIfAborted } from '../progress';
 import { rotateToPrincipalAxes } from './principal';
+import { CORESET_START_POINTS, PROJECTION_DIM } from './defaults';
+
+export { PROJECTION_DIM };
 
 /**
  * Approximate greedy k-center coreset, as patchcore-inspection's ApproximateGreedyCoresetSampler:
@@ -29,7 +32,7 @@ export interface CoresetOptions {
   signal?: AbortSignal;
 }
 
-export const PROJECTION_DIM = 128;
+
 
 export function coresetSize(n: number, ratio: number): number {
   if (!(ratio > 0 && ratio <= 1)) throw new Error(`coreset ratio must be in (0, 1], got ${ratio}`);
@@ -105,7 +108,7 @@ export async function selectCoresetHost(x: Float32Array, dim: number, options: C
   if (dim % 4 !== 0) throw new Error(`projected dimension must be a multiple of 4, got ${dim}`);
   const n = x.length / dim;
   const k = coresetSize(n, options.ratio);
-  const starts = startIndices(n, options.startPoints ?? 10, options.seed);
+  const starts = startIndices(n, options.startPoints ?? CORESET_START_POINTS, options.seed);
   await rotateToPrincipalAxes(x, dim);
   const state: SelectionState = {
     x,
@@ -326,7 +329,7 @@ async function prunedPhase(s: SelectionState): Promise<void> {
 export async function selectCoresetDevice(x: tf.Tensor2D, options: CoresetOptions): Promise<Int32Array> {
   const [n] = x.shape;
   const k = coresetSize(n, options.ratio);
-  const starts = startIndices(n, options.startPoints ?? 10, options.seed);
+  const starts = startIndices(n, options.startPoints ?? CORESET_START_POINTS, options.seed);
   // Direct differences (not the |x|^2 - 2xc + |c|^2 expansion) keep the arithmetic close to the host's.
   const distancesTo = (centres: tf.Tensor2D) =>
     tf.tidy(() => tf.stack(tf.unstack(centres).map((c) => tf.sqrt(tf.sum(tf.squaredDifference(x, c), 1))), 1) as tf.Tensor2D);

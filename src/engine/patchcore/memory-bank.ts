@@ -3,6 +3,7 @@ import type { Backbone } from '../backbones/backbone';
 import type { RgbImage } from '../image/types';
 import type { ProgressListener } from '../progress';
 import { isAbortError, stageReporter, throwIfAborted } from '../progress';
+import { DEFAULT_CORESET_RATIO } from './defaults';
 import { coresetSize, PROJECTION_DIM, projectionMatrix, selectCoresetDevice, selectCoresetHost } from './coreset';
 import { embedBatch, imagesToBatch } from './features';
 import { TARGET_DIM } from './embed';
@@ -127,7 +128,7 @@ export function localEmbedder(backbone: Backbone, images: ImageSource, seed: num
  * then embedded at once, results kept in image order.
  */
 export async function buildMemoryBank(backbone: Backbone, images: ImageSource, options: FitOptions = {}): Promise<MemoryBank> {
-  const ratio = options.coresetRatio ?? 0.1;
+  const ratio = options.coresetRatio ?? DEFAULT_CORESET_RATIO;
   const seed = options.seed ?? 0;
   const seconds: StageSeconds = { decode: 0, backbone: 0, coreset: 0 };
   const local = options.embed ? null : localEmbedder(backbone, images, seed);

@@ -3,21 +3,13 @@ import type { Backbone } from '../backbones/backbone';
 import type { RgbImage } from '../image/types';
 import { anomalyMap } from './anomaly-map';
 import { embedBatch, imagesToBatch, patchGrid } from './features';
-import type { DistanceMetric, MemoryBankTensors } from './nearest';
+import type { MemoryBankTensors } from './nearest';
 import { allSquaredDistances, disposeBank, patchScores, prepareBankFromRows } from './nearest';
 import { SubspaceIndex } from './pruned-search';
+import { DEFAULT_SCORING } from './defaults';
+import type { ScoringOptions } from './defaults';
 
-export interface ScoringOptions {
-  /** Nearest neighbours averaged per patch (default 1). */
-  k?: number;
-  metric?: DistanceMetric;
-  /** Paper Eq. 9: weight the image score by how isolated its nearest bank entry is (off by default). */
-  reweight?: boolean;
-  /** Neighbourhood size b of Eq. 9. */
-  reweightNeighbours?: number;
-  /** Sigma of the Gaussian blur of the anomaly map, in pixels of the input. */
-  sigma?: number;
-}
+export type { ScoringOptions };
 
 export interface ImageScore {
   /** Max patch score (optionally reweighted). */
@@ -36,9 +28,9 @@ export interface ScoreTimings {
   map: number;
 }
 
-/** Scoring options with the defaults filled in (k 1, squared distances, no reweighting, sigma 4). */
+/** Scoring options with the defaults filled in. */
 export function withScoringDefaults(options: ScoringOptions = {}): Required<ScoringOptions> {
-  return { k: 1, metric: 'squared', reweight: false, reweightNeighbours: 9, sigma: 4, ...options };
+  return { ...DEFAULT_SCORING, ...options };
 }
 
 /** Scores images against a memory bank kept on the tfjs backend. Dispose it when done. */

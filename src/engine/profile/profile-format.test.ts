@@ -3,7 +3,8 @@ import { RESNET50_IMAGENET } from '../backbones/spec';
 import { writeSafetensors } from '../convert/safetensors';
 import { createProfile, PROFILE_FORMAT, readProfile, serializeProfile } from './profile';
 import type { Profile } from './profile';
-import { calibrateThreshold, normalizeScore, percentile, verdictFor } from './threshold';
+import { calibrateThreshold, percentile } from './threshold';
+import { normalizeScore, verdictFor } from './verdict';
 
 function sampleProfile(dtype: 'float32' | 'float16' = 'float32', rows = 3): Profile {
   const data = Float32Array.from({ length: rows * 1024 }, (_, i) => Math.sin(i) * 2);

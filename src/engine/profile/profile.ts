@@ -3,6 +3,7 @@ import { float32ToFloat16 } from '../backbones/weights-file';
 import { toFloat32 } from '../convert/dtypes';
 import { readSafetensors, writeSafetensors } from '../convert/safetensors';
 import type { DistanceMetric } from '../patchcore/nearest';
+import { CORESET_START_POINTS, DEFAULT_SCORING, PROJECTION_DIM } from '../patchcore/defaults';
 
 /**
  * A profile: a memory bank plus everything needed to score with it and to explain its verdicts.
@@ -155,8 +156,8 @@ export function createProfile(p: NewProfile): Profile {
     appVersion: p.appVersion,
     backbone: { id: p.spec.id, label: p.spec.label, architecture: p.spec.architecture, weightsHash: p.weightsHash },
     preprocessing: { resize: p.spec.resize, inputSize: p.spec.inputSize, kind: p.spec.preprocessing.kind },
-    coreset: { ratio: p.coreset.ratio, seed: p.coreset.seed, projectionDim: 128, startPoints: 10 },
-    scoring: { k: 1, metric: 'squared', reweight: false, sigma: 4, ...p.scoring },
+    coreset: { ratio: p.coreset.ratio, seed: p.coreset.seed, projectionDim: PROJECTION_DIM, startPoints: CORESET_START_POINTS },
+    scoring: { k: DEFAULT_SCORING.k, metric: DEFAULT_SCORING.metric, reweight: DEFAULT_SCORING.reweight, sigma: DEFAULT_SCORING.sigma, ...p.scoring },
     bank: { size: p.bank.size, dim: p.bank.dim, dtype: p.dtype ?? 'float32' },
     training: { imageCount: p.bank.imageCount, patchCount: p.bank.patchCount, skipped: p.bank.skipped },
     threshold: p.threshold,

@@ -16,3 +16,17 @@ export interface TrainSettings {
   stage1Lr: number;
   stage2Lr: number;
 }
+
+/** The Train view's defaults: a short run that fits a browser tab (the CLI keeps the paper's DEFAULT_TOCOAD). */
+export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
+  stage1Epochs: 10,
+  stage2Epochs: 5,
+  batchSize: 16,
+  microBatch: 2,
+  lambda: 0.5,
+  generator: 'perlin',
+  imageSize: 224,
+  seed: 0,
+  stage1Lr: 1e-3,
+  stage2Lr: 1e-2,
+};

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Progress } from '../../engine/progress';
 import { splitHoldout } from '../../engine/profile/holdout';
-import { normalizeScore, verdictFor } from '../../engine/profile/threshold';
+import { judge } from '../../engine/profile/verdict';
 import { ensureLoaded, refreshProfiles, selectProfile } from '../../state/actions';
 import { pushAlert, useAppStore } from '../../state/app-store';
 import { engine, profileStore } from '../../state/services';
@@ -108,7 +108,7 @@ export function DemoView() {
           setFirstHeatmapS((s) => s ?? performance.now() / 1000);
           setResults((rs) => [
             ...rs,
-            { image, score, normalized: t === null ? null : normalizeScore(score.score, t, meta.calibrationScores), verdict: t === null ? null : verdictFor(score.score, t) },
+            { image, score, ...judge(score.score, t, meta.calibrationScores) },
           ]);
         }
         setPhase('done');

@@ -10,7 +10,7 @@ import type { EvaluationRun } from '../../state/evaluate-store';
 import { comparableRuns, useEvaluateStore } from '../../state/evaluate-store';
 import { fromDataTransfer } from '../inspect/pick';
 import { ProgressBar } from '../shell/ProgressBar';
-import { LAYOUT_HINT } from './layout';
+import { LAYOUT_HINT } from '../../engine/data/mvtec-layout';
 import './evaluate.css';
 
 const BINS = 20;

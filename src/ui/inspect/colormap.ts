@@ -3,7 +3,7 @@
  * normalised score: 0 = lowest held-out normal score, 0.5 = threshold, 1 = as far above the threshold
  * as the threshold is above that lowest normal), so one colour means one thing across images.
  */
-import { normalizeScore } from '../../engine/profile/threshold';
+import { scoreScale } from '../../engine/profile/verdict';
 
 export type ColourMapName = 'turbo' | 'inferno' | 'reds';
 export const COLOUR_MAPS: { id: ColourMapName; label: string }[] = [
@@ -82,11 +82,10 @@ export const FADE_TO = 0.45;
 export function heatmapRgba(map: Float32Array, threshold: number, calibration: readonly number[], name: ColourMapName, opacity: number, out?: Uint8ClampedArray): Uint8ClampedArray {
   const rgba = out ?? new Uint8ClampedArray(map.length * 4);
   const lut = colourLut(name);
-  const low = calibration.length ? Math.min(...calibration) : 0;
-  const span = threshold - low > 0 ? threshold - low : Math.abs(threshold) || 1;
+  const scale = scoreScale(threshold, calibration);
   const a = 255 * Math.min(1, Math.max(0, opacity));
   for (let i = 0; i < map.length; i++) {
-    const t = Math.min(1, Math.max(0, 0.5 + (0.5 * (map[i] - threshold)) / span));
+    const t = scale(map[i]);
     const k = Math.round(t * 255) * 3;
     rgba[i * 4] = lut[k];
     rgba[i * 4 + 1] = lut[k + 1];
@@ -94,9 +93,4 @@ export function heatmapRgba(map: Float32Array, threshold: number, calibration: r
     rgba[i * 4 + 3] = Math.round(a * Math.min(1, Math.max(0, (t - FADE_FROM) / (FADE_TO - FADE_FROM))));
   }
   return rgba;
-}
-
-/** Normalised value of one map value (for the tooltip under the pointer). */
-export function normalisedMapValue(v: number, threshold: number, calibration: readonly number[]): number {
-  return normalizeScore(v, threshold, calibration);
 }

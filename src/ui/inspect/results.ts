@@ -2,8 +2,8 @@
  * Pure helpers of the inspection results: verdicts derived from stored raw scores and a threshold
  * (moving the threshold never re-scores), labels from folder names, CSV and JSON exports.
  */
-import { normalizeScore, verdictFor } from '../../engine/profile/threshold';
-import type { Verdict } from '../../engine/profile/threshold';
+import { judge } from '../../engine/profile/verdict';
+import type { Verdict } from '../../engine/profile/verdict';
 
 export type Label = 'good' | 'defective';
 
@@ -24,8 +24,7 @@ export interface Derived {
 /** Verdict and normalised score (0.5 at the threshold) of a raw score under a threshold. */
 export function derive(score: number | null, threshold: number | null, calibration: readonly number[]): Derived {
   if (score === null) return { verdict: 'error', normalized: null };
-  if (threshold === null) return { verdict: null, normalized: null };
-  return { verdict: verdictFor(score, threshold), normalized: normalizeScore(score, threshold, calibration) };
+  return judge(score, threshold, calibration);
 }
 
 /**

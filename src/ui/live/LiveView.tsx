@@ -1,8 +1,8 @@
 import { downloadBlob } from '../shell/download';
 import { useEffect, useRef, useState } from 'react';
 import type { ProfileMeta } from '../../engine/profile/profile';
-import { normalizeScore, verdictFor } from '../../engine/profile/threshold';
-import type { Verdict } from '../../engine/profile/threshold';
+import { judge } from '../../engine/profile/verdict';
+import type { Verdict } from '../../engine/profile/verdict';
 import { ensureLoaded, selectProfile } from '../../state/actions';
 import { useAppStore } from '../../state/app-store';
 import { engine } from '../../state/services';
@@ -33,10 +33,6 @@ interface LiveStats {
   dropped: number;
 }
 
-function judge(meta: ProfileMeta, score: number): Pick<LiveResult, 'normalized' | 'verdict'> {
-  const t = meta.threshold.value;
-  return t === null ? { normalized: null, verdict: null } : { normalized: normalizeScore(score, t, meta.calibrationScores), verdict: verdictFor(score, t) };
-}
 
 /** Draws the latest map over the video; the canvas has the video's own pixel size. */
 function drawOverlay(canvas: HTMLCanvasElement, video: HTMLVideoElement, r: FrameScore, meta: ProfileMeta): void {
@@ -171,7 +167,7 @@ export function LiveView() {
       (r, t0) => {
         const now = performance.now();
         meter.tick(now, now - t0);
-        const next = { score: r.score, ms: r.ms, ...judge(meta, r.score) };
+        const next = { score: r.score, ms: r.ms, ...judge(r.score, meta.threshold.value, meta.calibrationScores) };
         resultRef.current = next;
         setResult(next);
         setScoreProblem(null);

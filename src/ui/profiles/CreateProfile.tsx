@@ -5,6 +5,8 @@ import { BUNDLED_BACKBONE, useBackbones } from '../../state/backbones';
 import { FileDrop } from '../shell/FileDrop';
 import { formatBytes } from '../shell/format';
 import { ProgressBar } from '../shell/ProgressBar';
+import { supportsPatchCore } from '../../engine/backbones/spec';
+import { DEFAULT_CORESET_RATIO } from '../../engine/patchcore/defaults';
 
 const IMAGE_TYPES = 'image/png,image/jpeg,image/bmp,image/webp,image/gif';
 
@@ -12,11 +14,11 @@ const IMAGE_TYPES = 'image/png,image/jpeg,image/bmp,image/webp,image/gif';
 export function CreateProfile() {
   const [files, setFiles] = useState<File[]>([]);
   const [name, setName] = useState('');
-  const [ratio, setRatio] = useState('0.1');
+  const [ratio, setRatio] = useState(String(DEFAULT_CORESET_RATIO));
   const [fp16, setFp16] = useState(false);
   const [backboneId, setBackboneId] = useState(BUNDLED_BACKBONE.id);
   const storedBackbones = useBackbones((s) => s.stored);
-  const backboneOk = backboneId === BUNDLED_BACKBONE.id || storedBackbones.some((b) => b.id === backboneId && b.tapChannels.join() === '512,1024');
+  const backboneOk = backboneId === BUNDLED_BACKBONE.id || storedBackbones.some((b) => b.id === backboneId && supportsPatchCore(b.tapChannels));
   const build = useAppStore((s) => s.build);
   const ready = useAppStore((s) => s.engineStatus === 'ready');
   const ratioValue = Number(ratio);
@@ -55,8 +57,8 @@ export function CreateProfile() {
           <select value={backboneOk ? backboneId : BUNDLED_BACKBONE.id} onChange={(e) => setBackboneId(e.target.value)} disabled={build.running} data-testid="build-backbone">
             <option value={BUNDLED_BACKBONE.id}>{BUNDLED_BACKBONE.label}</option>
             {storedBackbones.map((b) => (
-              <option key={b.id} value={b.id} disabled={b.tapChannels.join() !== '512,1024'}>
-                {b.tapChannels.join() === '512,1024' ? b.label : `${b.label} (taps ${b.tapChannels.join(' + ')} ch: not usable for PatchCore)`}
+              <option key={b.id} value={b.id} disabled={!supportsPatchCore(b.tapChannels)}>
+                {supportsPatchCore(b.tapChannels) ? b.label : `${b.label} (taps ${b.tapChannels.join(' + ')} ch: not usable for PatchCore)`}
               </option>
             ))}
           </select>

@@ -7,6 +7,7 @@ import type { TrainSettings } from '../../worker-bridge/protocol';
 import { FileDrop } from '../shell/FileDrop';
 import { formatBytes } from '../shell/format';
 import { settingsProblems } from './settings';
+import { supportsPatchCore } from '../../engine/backbones/spec';
 
 const IMAGE_TYPES = 'image/png,image/jpeg,image/bmp,image/webp,image/gif';
 
@@ -71,7 +72,7 @@ export function TrainForm() {
             {stored.map((b) => (
               <option key={b.id} value={b.id}>
                 {b.label}
-                {b.tapChannels.join() !== '512,1024' ? ' (narrow: no profiles can be built on the result)' : ''}
+                {!supportsPatchCore(b.tapChannels) ? ' (narrow: no profiles can be built on the result)' : ''}
               </option>
             ))}
           </select>

@@ -21,6 +21,7 @@ import { LossCharts } from './LossCharts';
 import { SampleStrip } from './SampleStrip';
 import { TrainForm } from './TrainForm';
 import './train.css';
+import { supportsPatchCore } from '../../engine/backbones/spec';
 
 const STATUS_WORDS = { running: 'was interrupted (the page was closed or reloaded)', stopped: 'was cancelled', failed: 'failed', done: 'finished' } as const;
 
@@ -113,7 +114,7 @@ function Result() {
   const result = record?.status === 'done' ? record.result : undefined;
   if (!result || running) return null;
   const b = result.backbone;
-  const narrow = b.tapChannels.join() !== '512,1024';
+  const narrow = !supportsPatchCore(b.tapChannels);
   return (
     <section className="card" aria-labelledby="train-result-title" data-testid="train-result" data-backbone-id={b.id}>
       <h2 id="train-result-title">Fine-tuned backbone</h2>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TRAIN_SETTINGS } from '../../state/train-store';
+import { DEFAULT_TRAIN_SETTINGS } from '../../engine/tocoad/settings';
 import { settingsProblems } from './settings';
 
 describe('settingsProblems', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readLayout } from './layout';
+import { readLayout } from './mvtec-layout';
 
 const f = (...paths: string[]) => paths.map((path) => ({ path, file: path }));
 
@@ -45,5 +45,12 @@ describe('readLayout (MVTec AD folder)', () => {
     expect(readLayout(f('test/good/a.png')).problem).toMatch(/defective images too/);
     expect(readLayout(f('test/crack/a.png')).problem).toMatch(/No test\/good/);
     expect(readLayout(f('a/test/good/1.png', 'a/test/x/1.png', 'b/test/good/1.png')).problem).toMatch(/more than one dataset/);
+  });
+
+  it('lists train/good images sorted, and names files there that are not images', () => {
+    const l = readLayout(f('bottle/train/good/010.png', 'bottle/train/good/002.jpg', 'bottle/train/good/notes.txt', 'bottle/train/other/x.png', 'bottle/test/good/0.png', 'bottle/test/crack/0.png'));
+    expect(l.train.map((t) => t.name)).toEqual(['train/good/002.jpg', 'train/good/010.png']);
+    expect(l.ignored).toEqual([{ path: 'bottle/train/good/notes.txt', reason: 'not an image' }]);
+    expect(l.problem).toBeNull();
   });
 });

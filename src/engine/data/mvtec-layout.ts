@@ -1,7 +1,8 @@
 /**
- * A dropped or picked folder read as the MVTec AD layout: `test/good/*` (label 0), `test/<defect>/*`
- * (label 1) and `ground_truth/<defect>/<stem>_mask.png`; `train/` is ignored. Sorted as the CLI's
- * listMvtecDataset sorts (defect folders by name, then files by name). Pure: no DOM, no worker.
+ * The MVTec AD layout read from a plain list of paths, one reader for every host: the CLI lists a folder on disk
+ * (src/node/dataset.ts), the Evaluate view a dropped or picked folder. `train/good/*` are the training images,
+ * `test/good/*` label 0, `test/<defect>/*` label 1, and `ground_truth/<defect>/<stem>_mask.png` their masks.
+ * Sorted by defect folder, then by file name. Pure: no DOM, no file system.
  */
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.bmp', '.webp', '.tif', '.tiff'];
@@ -16,6 +17,8 @@ export interface LayoutItem<F> {
 }
 
 export interface Layout<F> {
+  /** `train/good/*` images, sorted by name (path relative to the dataset folder, e.g. `train/good/000.png`). */
+  train: { name: string; file: F }[];
   items: LayoutItem<F>[];
   /** Defect folders (not `good`), sorted. */
   defects: string[];
@@ -46,6 +49,7 @@ export function readLayout<F>(files: readonly { path: string; file: F }[]): Layo
   const ignored: Layout<F>['ignored'] = [];
   const tests: { prefix: string; defect: string; base: string; path: string; file: F }[] = [];
   const masks = new Map<string, F>();
+  const train: Layout<F>['train'] = [];
   for (const { path, file } of files) {
     const parts = path.replace(/\\/g, '/').split('/').filter(Boolean);
     const base = parts[parts.length - 1] ?? '';
@@ -54,6 +58,11 @@ export function readLayout<F>(files: readonly { path: string; file: F }[]): Layo
     const role = parts.length >= 3 ? parts[parts.length - 3] : '';
     const defect = parts.length >= 3 ? parts[parts.length - 2] : '';
     const prefix = parts.slice(0, -3).join('/');
+    if (role === 'train' && defect === 'good') {
+      if (IMAGE_EXTENSIONS.includes(ext(base))) train.push({ name: parts.slice(-3).join('/'), file });
+      else ignored.push({ path, reason: 'not an image' });
+      continue;
+    }
     if (parts.slice(0, -1).includes('train')) continue;
     if (role === 'test') {
       if (!IMAGE_EXTENSIONS.includes(ext(base))) ignored.push({ path, reason: 'not an image' });
@@ -64,7 +73,8 @@ export function readLayout<F>(files: readonly { path: string; file: F }[]): Layo
     } else ignored.push({ path, reason: 'not under test/<defect>/ or ground_truth/<defect>/' });
   }
   const prefixes = [...new Set(tests.map((t) => t.prefix))];
-  const empty = (problem: string): Layout<F> => ({ items: [], defects: [], goodCount: 0, maskCount: 0, root: '', ignored, problem });
+  train.sort((a, b) => cmp(a.name, b.name));
+  const empty = (problem: string): Layout<F> => ({ train, items: [], defects: [], goodCount: 0, maskCount: 0, root: '', ignored, problem });
   if (tests.length === 0) return empty(`No test images found. ${LAYOUT_HINT}`);
   if (prefixes.length > 1) return empty(`These files hold more than one dataset (${prefixes.map((p) => p || '(top level)').join(', ')}); drop one folder at a time.`);
   const prefix = prefixes[0];
@@ -82,5 +92,5 @@ export function readLayout<F>(files: readonly { path: string; file: F }[]): Layo
   let problem: string | null = null;
   if (goodCount === 0) problem = `No test/good/ images: AUROC needs good and defective images. ${LAYOUT_HINT}`;
   else if (defects.length === 0) problem = `Only test/good/ images: AUROC needs defective images too (test/<defect>/*). ${LAYOUT_HINT}`;
-  return { items, defects, goodCount, maskCount: used.size, root: prefix.split('/').pop() ?? '', ignored, problem };
+  return { train, items, defects, goodCount, maskCount: used.size, root: prefix.split('/').pop() ?? '', ignored, problem };
 }

@@ -10,8 +10,9 @@
  */
 import type { FileSource } from '../engine/backbones/weights-file';
 import type { KeyValueStore } from './kv';
-import { isQuotaError, quotaMessage, StorageError } from './errors';
-import type { StorageEstimateLike } from './errors';
+import { revision, StorageError } from './errors';
+import { oldestFirst, StoreBase } from './store-base';
+import type { EstimateStorage, StoreLayout } from './store-base';
 
 const RECORD_PREFIX = 'backbone:';
 const FILE_PREFIX = 'bbfile:';
@@ -40,44 +41,23 @@ export interface BackboneRecord {
   files: Record<string, string>;
 }
 
-let counter = 0;
-function revision(): string {
-  counter = (counter + 1) % 1_000_000;
-  return `${Date.now().toString(36)}${counter.toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
-}
+const LAYOUT: StoreLayout<BackboneRecord> = {
+  isRecord: (k) => k.startsWith(RECORD_PREFIX),
+  partPrefixes: [FILE_PREFIX],
+  partsOf: (r) => Object.values(r.files),
+};
 
-export class BackboneStore {
-  private opened: Promise<void> | null = null;
+export class BackboneStore extends StoreBase<BackboneRecord> {
+  protected readonly layout = LAYOUT;
 
-  constructor(
-    private readonly kv: KeyValueStore,
-    private readonly estimate: () => Promise<StorageEstimateLike | undefined> = async () => undefined,
-  ) {}
-
-  open(): Promise<void> {
-    this.opened ??= this.sweep().then(() => undefined);
-    this.opened.catch(() => (this.opened = null));
-    return this.opened;
-  }
-
-  private async records(): Promise<BackboneRecord[]> {
-    const keys = (await this.kv.keys()).filter((k) => k.startsWith(RECORD_PREFIX));
-    return (await this.kv.getMany<BackboneRecord>(keys)).filter((r): r is BackboneRecord => Boolean(r));
-  }
-
-  /** Deletes files that no record points to (left by a crash between the steps of a save). */
-  async sweep(): Promise<number> {
-    const keys = await this.kv.keys();
-    const used = new Set((await this.records()).flatMap((r) => Object.values(r.files)));
-    const orphans = keys.filter((k) => k.startsWith(FILE_PREFIX) && !used.has(k));
-    if (orphans.length) await this.kv.delMany(orphans);
-    return orphans.length;
+  constructor(kv: KeyValueStore, estimate?: EstimateStorage) {
+    super(kv, estimate);
   }
 
   /** Stored backbones, oldest first. */
   async list(): Promise<BackboneInfo[]> {
     await this.open();
-    return (await this.records()).map((r) => r.info).sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
+    return (await this.records()).map((r) => r.info).sort(oldestFirst);
   }
 
   async has(id: string): Promise<boolean> {
@@ -98,37 +78,25 @@ export class BackboneStore {
 
   /** Creates or replaces a backbone with its files (see the module comment for why this is crash-safe). */
   async save(info: BackboneInfo, files: { path: string; bytes: Uint8Array }[]): Promise<BackboneRecord> {
-    await this.open();
-    const previous = await this.kv.get<BackboneRecord>(RECORD_PREFIX + info.id);
-    const rev = revision();
-    // A shard is often a view into one big buffer: store its own bytes (a view would be cloned with the whole buffer).
-    const own = (b: Uint8Array) => (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice());
-    const entries: [string, Uint8Array][] = files.map((f) => [`${FILE_PREFIX}${info.id}:${rev}:${f.path}`, own(f.bytes)]);
-    const record: BackboneRecord = { info, files: Object.fromEntries(files.map((f, i) => [f.path, entries[i][0]])) };
-    const bytes = files.reduce((n, f) => n + f.bytes.byteLength, 0);
-    try {
-      for (const e of entries) await this.kv.setMany([e]);
-      try {
-        await this.kv.setMany([[RECORD_PREFIX + info.id, record]]);
-      } catch (e) {
-        await this.kv.delMany(entries.map(([k]) => k)).catch(() => undefined);
-        throw e;
-      }
-    } catch (e) {
-      await this.kv.delMany(entries.map(([k]) => k)).catch(() => undefined);
-      if (isQuotaError(e)) throw new StorageError(quotaMessage(`backbone "${info.label}"`, bytes, await this.estimate().catch(() => undefined)), 'quota', { cause: e });
-      throw new StorageError(`Could not save backbone "${info.label}": ${(e as Error)?.message ?? String(e)}. Nothing was changed.`, 'other', { cause: e });
-    }
-    if (previous) {
-      const stale = Object.values(previous.files).filter((k) => !Object.values(record.files).includes(k));
-      if (stale.length) await this.kv.delMany(stale).catch(() => undefined);
-    }
-    return record;
+    return this.change(async () => {
+      const previous = await this.kv.get<BackboneRecord>(RECORD_PREFIX + info.id);
+      const rev = revision();
+      // A shard is often a view into one big buffer: store its own bytes (a view would be cloned with the whole buffer).
+      const own = (b: Uint8Array) => (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice());
+      const entries: [string, Uint8Array][] = files.map((f) => [`${FILE_PREFIX}${info.id}:${rev}:${f.path}`, own(f.bytes)]);
+      const record: BackboneRecord = { info, files: Object.fromEntries(files.map((f, i) => [f.path, entries[i][0]])) };
+      const bytes = files.reduce((n, f) => n + f.bytes.byteLength, 0);
+      await this.writeVersion(`backbone "${info.label}"`, bytes, entries, () => this.kv.setMany([[RECORD_PREFIX + info.id, record]]));
+      if (previous) await this.drop(Object.values(previous.files).filter((k) => !Object.values(record.files).includes(k)));
+      return record;
+    });
   }
 
   async remove(id: string): Promise<void> {
-    const r = await this.record(id);
-    await this.kv.delMany([RECORD_PREFIX + id, ...Object.values(r.files)]);
+    await this.exclusive(async () => {
+      const r = await this.record(id);
+      await this.kv.delMany([RECORD_PREFIX + id, ...Object.values(r.files)]);
+    });
   }
 
   /** The backbone's folder as a FileSource, for loadBackbone. */

@@ -1,5 +1,5 @@
 /**
- * The key-value operations the profile store needs. In the app they are idb-keyval's (IndexedDB);
+ * The key-value operations the stores need. In the app they are idb-keyval's (IndexedDB);
  * tests use the in-memory store below, which can be told to fail or "crash" at a given write.
  */
 import { createStore, delMany, get, getMany, keys, set, setMany } from 'idb-keyval';

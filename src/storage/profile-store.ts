@@ -11,9 +11,10 @@
  */
 import type { ProfileMeta } from '../engine/profile/profile';
 import type { StoredBank } from '../engine/profile/stored-bank';
-import { guardWrite, revision, StorageError } from './errors';
+import { revision, StorageError } from './errors';
 import type { StorageEstimateLike } from './errors';
-import type { KeyValueStore } from './kv';
+import { oldestFirst, StoreBase } from './store-base';
+import type { StoreLayout } from './store-base';
 
 export const STORAGE_SCHEMA_VERSION = 1;
 const SCHEMA_KEY = 'schema';
@@ -25,56 +26,41 @@ export interface ProfileRecord {
   bankKey: string;
 }
 
+const LAYOUT: StoreLayout<ProfileRecord> = {
+  isRecord: (k) => k.startsWith(PROFILE_PREFIX),
+  partPrefixes: [BANK_PREFIX],
+  partsOf: (r) => [r.bankKey],
+};
+
 export function newProfileId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
   return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-export class ProfileStore {
-  private opened: Promise<void> | null = null;
+export class ProfileStore extends StoreBase<ProfileRecord> {
+  protected readonly layout = LAYOUT;
 
-  constructor(
-    private readonly kv: KeyValueStore,
-    private readonly estimate: () => Promise<StorageEstimateLike | undefined> = async () => undefined,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
-
-  /** Checks the schema version (creating it on first use) and sweeps banks no profile points to. */
-  open(): Promise<void> {
-    this.opened ??= (async () => {
-      const schema = await this.kv.get<{ version: number }>(SCHEMA_KEY);
-      if (!schema) await this.kv.set(SCHEMA_KEY, { version: STORAGE_SCHEMA_VERSION });
-      else if (schema.version > STORAGE_SCHEMA_VERSION) {
-        throw new StorageError(`The saved profiles were written by a newer version of the app (storage schema ${schema.version}, this app reads ${STORAGE_SCHEMA_VERSION}). Update the app; nothing was changed.`, 'schema');
-      }
-      await this.sweep();
-    })();
-    this.opened.catch(() => (this.opened = null));
-    return this.opened;
-  }
-
-  private async records(): Promise<ProfileRecord[]> {
-    const keys = (await this.kv.keys()).filter((k) => k.startsWith(PROFILE_PREFIX));
-    return (await this.kv.getMany<ProfileRecord>(keys)).filter((r): r is ProfileRecord => Boolean(r));
-  }
-
-  /** Deletes banks that no profile record points to (left by a crash between the steps of a save). */
-  async sweep(): Promise<number> {
-    const keys = await this.kv.keys();
-    const used = new Set((await this.records()).map((r) => r.bankKey));
-    const orphans = keys.filter((k) => k.startsWith(BANK_PREFIX) && !used.has(k));
-    if (orphans.length) await this.kv.delMany(orphans);
-    return orphans.length;
+  /** On open, before the sweep of banks no profile points to: the schema version (created on first use). */
+  protected override async prepare(): Promise<void> {
+    const schema = await this.kv.get<{ version: number }>(SCHEMA_KEY);
+    if (!schema) await this.kv.set(SCHEMA_KEY, { version: STORAGE_SCHEMA_VERSION });
+    else if (schema.version > STORAGE_SCHEMA_VERSION) {
+      throw new StorageError(`The saved profiles were written by a newer version of the app (storage schema ${schema.version}, this app reads ${STORAGE_SCHEMA_VERSION}). Update the app; nothing was changed.`, 'schema');
+    }
   }
 
   /** Profiles, oldest first. */
   async list(): Promise<ProfileMeta[]> {
     await this.open();
-    return (await this.records()).map((r) => r.meta).sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
+    return (await this.records()).map((r) => r.meta).sort(oldestFirst);
   }
 
   async record(id: string): Promise<ProfileRecord> {
     await this.open();
+    return this.stored(id);
+  }
+
+  private async stored(id: string): Promise<ProfileRecord> {
     const r = await this.kv.get<ProfileRecord>(PROFILE_PREFIX + id);
     if (!r) throw new StorageError(`There is no saved profile with id ${id}.`, 'missing');
     return r;
@@ -87,35 +73,25 @@ export class ProfileStore {
     return { record, bank };
   }
 
-  private guard<T>(what: string, bytes: number, fn: () => Promise<T>): Promise<T> {
-    return guardWrite(what, bytes, this.estimate, fn);
-  }
-
   /** Creates or replaces a profile and its bank (see the module comment for why this is crash-safe). */
   async save(meta: ProfileMeta, bank: StoredBank): Promise<ProfileRecord> {
-    await this.open();
-    const previous = await this.kv.get<ProfileRecord>(PROFILE_PREFIX + meta.id);
-    const bankKey = `${BANK_PREFIX}${meta.id}:${revision()}`;
-    const record: ProfileRecord = { meta, bankKey };
-    await this.guard(`profile "${meta.name}"`, bank.bytes.byteLength, async () => {
-      await this.kv.set(bankKey, bank);
-      try {
-        await this.kv.setMany([[PROFILE_PREFIX + meta.id, record]]);
-      } catch (e) {
-        await this.kv.delMany([bankKey]).catch(() => undefined);
-        throw e;
-      }
+    return this.change(async () => {
+      const previous = await this.kv.get<ProfileRecord>(PROFILE_PREFIX + meta.id);
+      const record: ProfileRecord = { meta, bankKey: `${BANK_PREFIX}${meta.id}:${revision()}` };
+      await this.writeVersion(`profile "${meta.name}"`, bank.bytes.byteLength, [[record.bankKey, bank]], () => this.kv.setMany([[PROFILE_PREFIX + meta.id, record]]));
+      if (previous && previous.bankKey !== record.bankKey) await this.drop([previous.bankKey]);
+      return record;
     });
-    if (previous && previous.bankKey !== bankKey) await this.kv.delMany([previous.bankKey]).catch(() => undefined);
-    return record;
   }
 
   /** Changes the metadata only (name, threshold); the bank stays where it is. */
   async updateMeta(id: string, change: (meta: ProfileMeta) => ProfileMeta): Promise<ProfileMeta> {
-    const record = await this.record(id);
-    const meta = { ...change(record.meta), id, updatedAt: this.now().toISOString() };
-    await this.guard(`profile "${meta.name}"`, 0, () => this.kv.setMany([[PROFILE_PREFIX + id, { ...record, meta }]]));
-    return meta;
+    return this.change(async () => {
+      const record = await this.stored(id);
+      const meta = { ...change(record.meta), id, updatedAt: this.now().toISOString() };
+      await this.guard(`profile "${meta.name}"`, 0, () => this.kv.setMany([[PROFILE_PREFIX + id, { ...record, meta }]]));
+      return meta;
+    });
   }
 
   async rename(id: string, name: string): Promise<ProfileMeta> {
@@ -134,8 +110,10 @@ export class ProfileStore {
   }
 
   async remove(id: string): Promise<void> {
-    const record = await this.record(id);
-    await this.kv.delMany([PROFILE_PREFIX + id, record.bankKey]);
+    await this.change(async () => {
+      const record = await this.stored(id);
+      await this.kv.delMany([PROFILE_PREFIX + id, record.bankKey]);
+    });
   }
 
   /** A fresh id when `id` is taken (an imported file may carry the id of a profile already here). */

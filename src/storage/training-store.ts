@@ -13,9 +13,9 @@
 import type { EpochReport, StepReport } from '../engine/tocoad/trainer';
 import type { TrainSettings } from '../engine/tocoad/settings';
 import type { BackboneInfo } from './backbone-store';
-import type { KeyValueStore } from './kv';
-import type { StorageEstimateLike } from './errors';
-import { guardWrite, revision, StorageError } from './errors';
+import { revision, StorageError } from './errors';
+import { StoreBase } from './store-base';
+import type { StoreLayout } from './store-base';
 
 const RUN_KEY = 'train:run';
 const IMAGE_PREFIX = 'trainimg:';
@@ -69,33 +69,21 @@ export function newRunId(): string {
   return `run-${revision()}`;
 }
 
-export class TrainingStore {
-  private opened: Promise<void> | null = null;
+const LAYOUT: StoreLayout<TrainRunRecord> = {
+  isRecord: (k) => k === RUN_KEY,
+  partPrefixes: [IMAGE_PREFIX, CHECKPOINT_PREFIX],
+  partsOf: (run) => keysOf(run),
+};
 
-  constructor(
-    private readonly kv: KeyValueStore,
-    private readonly estimate: () => Promise<StorageEstimateLike | undefined> = async () => undefined,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
-
-  open(): Promise<void> {
-    this.opened ??= this.sweep().then(() => undefined);
-    this.opened.catch(() => (this.opened = null));
-    return this.opened;
-  }
-
-  /** Deletes images and checkpoint parts the run record does not point to (left by a crash mid-write). */
-  async sweep(): Promise<number> {
-    const keys = await this.kv.keys();
-    const run = await this.kv.get<TrainRunRecord>(RUN_KEY);
-    const used = new Set(run ? keysOf(run) : []);
-    const orphans = keys.filter((k) => (k.startsWith(IMAGE_PREFIX) || k.startsWith(CHECKPOINT_PREFIX)) && !used.has(k));
-    if (orphans.length) await this.kv.delMany(orphans);
-    return orphans.length;
-  }
+export class TrainingStore extends StoreBase<TrainRunRecord> {
+  protected readonly layout = LAYOUT;
 
   async current(): Promise<TrainRunRecord | null> {
     await this.open();
+    return this.stored();
+  }
+
+  private async stored(): Promise<TrainRunRecord | null> {
     const run = await this.kv.get<TrainRunRecord>(RUN_KEY);
     if (run && run.version > TRAINING_RECORD_VERSION) {
       throw new StorageError(`The stored training run was written by a newer version of the app (record version ${run.version}). Update the app or discard the run.`, 'schema');
@@ -105,35 +93,29 @@ export class TrainingStore {
 
   /** Starts a run: its images are stored first, then the record, replacing any earlier run (whose keys go after). */
   async begin(run: NewRun, images: { name: string; data: StoredImageData }[], textures: { name: string; data: StoredImageData }[] = []): Promise<TrainRunRecord> {
-    const previous = await this.current();
-    const textureEntries: [string, StoredImageData][] = textures.map((im, i) => [`${IMAGE_PREFIX}${run.id}:texture:${i}`, im.data]);
-    const entries: [string, StoredImageData][] = [...images.map((im, i): [string, StoredImageData] => [`${IMAGE_PREFIX}${run.id}:${i}`, im.data]), ...textureEntries];
-    const at = this.now().toISOString();
-    const record: TrainRunRecord = {
-      ...run,
-      version: TRAINING_RECORD_VERSION,
-      createdAt: at,
-      updatedAt: at,
-      images: images.map((im, i) => ({ name: im.name, key: entries[i][0], bytes: byteSize(im.data) })),
-      ...(textures.length ? { textures: textures.map((im, i) => ({ name: im.name, key: textureEntries[i][0], bytes: byteSize(im.data) })) } : {}),
-      history: [],
-      steps: [],
-      checkpoint: null,
-      status: 'running',
-    };
-    const bytes = [...record.images, ...(record.textures ?? [])].reduce((n, im) => n + im.bytes, 0);
-    await guardWrite(`the ${images.length} training images${textures.length ? ` and ${textures.length} texture images` : ''}`, bytes, this.estimate, async () => {
-      try {
-        // One image per transaction: a large set never makes one huge transaction.
-        for (const e of entries) await this.kv.setMany([e]);
-        await this.kv.setMany([[RUN_KEY, record]]);
-      } catch (e) {
-        await this.kv.delMany(entries.map(([k]) => k)).catch(() => undefined);
-        throw e;
-      }
+    return this.change(async () => {
+      const previous = await this.stored();
+      const textureEntries: [string, StoredImageData][] = textures.map((im, i) => [`${IMAGE_PREFIX}${run.id}:texture:${i}`, im.data]);
+      const entries: [string, StoredImageData][] = [...images.map((im, i): [string, StoredImageData] => [`${IMAGE_PREFIX}${run.id}:${i}`, im.data]), ...textureEntries];
+      const at = this.now().toISOString();
+      const record: TrainRunRecord = {
+        ...run,
+        version: TRAINING_RECORD_VERSION,
+        createdAt: at,
+        updatedAt: at,
+        images: images.map((im, i) => ({ name: im.name, key: entries[i][0], bytes: byteSize(im.data) })),
+        ...(textures.length ? { textures: textures.map((im, i) => ({ name: im.name, key: textureEntries[i][0], bytes: byteSize(im.data) })) } : {}),
+        history: [],
+        steps: [],
+        checkpoint: null,
+        status: 'running',
+      };
+      const bytes = [...record.images, ...(record.textures ?? [])].reduce((n, im) => n + im.bytes, 0);
+      const what = `the ${images.length} training images${textures.length ? ` and ${textures.length} texture images` : ''}`;
+      await this.writeVersion(what, bytes, entries, () => this.kv.setMany([[RUN_KEY, record]]));
+      if (previous && previous.id !== run.id) await this.drop(keysOf(previous));
+      return record;
     });
-    if (previous && previous.id !== run.id) await this.kv.delMany(keysOf(previous)).catch(() => undefined);
-    return record;
   }
 
   /** The run's training images, in order. */
@@ -160,34 +142,34 @@ export class TrainingStore {
    * in one step, then the previous parts deleted. Refused (nothing kept) when `runId` is no longer the current run.
    */
   async saveCheckpoint(runId: string, parts: StoredPart[], at: { stage: 1 | 2; epochsDone: number }, losses: { history: EpochReport[]; steps: StepReport[] }): Promise<TrainRunRecord> {
-    const run = await this.requireRun(runId);
-    const rev = revision();
-    const keys = parts.map((_, k) => `${CHECKPOINT_PREFIX}${runId}:${rev}:${k}`);
-    const bytes = parts.reduce((n, p) => n + byteSize(p), 0);
-    let record: TrainRunRecord = run;
-    let replaced: StoredCheckpoint | null = null;
-    await guardWrite('the training checkpoint', bytes, this.estimate, async () => {
-      try {
-        for (const [k, key] of keys.entries()) await this.kv.setMany([[key, parts[k]]]);
-        // Re-read: the run may have been discarded or replaced while the parts were written.
-        const latest = await this.requireRun(runId);
-        replaced = latest.checkpoint;
-        record = {
-          ...latest,
-          updatedAt: this.now().toISOString(),
-          checkpoint: { keys, bytes, stage: at.stage, epochsDone: at.epochsDone, at: this.now().toISOString() },
-          history: losses.history,
-          steps: losses.steps,
-        };
-        await this.kv.setMany([[RUN_KEY, record]]);
-      } catch (e) {
-        await this.kv.delMany(keys).catch(() => undefined);
-        throw e;
-      }
+    return this.change(async () => {
+      let record = await this.requireRun(runId);
+      const rev = revision();
+      const keys = parts.map((_, k) => `${CHECKPOINT_PREFIX}${runId}:${rev}:${k}`);
+      const bytes = parts.reduce((n, p) => n + byteSize(p), 0);
+      let replaced: StoredCheckpoint | null = null;
+      await this.writeVersion(
+        'the training checkpoint',
+        bytes,
+        keys.map((key, k) => [key, parts[k]]),
+        async () => {
+          // Re-read: the run may have been discarded or replaced while the parts were written.
+          const latest = await this.requireRun(runId);
+          replaced = latest.checkpoint;
+          record = {
+            ...latest,
+            updatedAt: this.now().toISOString(),
+            checkpoint: { keys, bytes, stage: at.stage, epochsDone: at.epochsDone, at: this.now().toISOString() },
+            history: losses.history,
+            steps: losses.steps,
+          };
+          await this.kv.setMany([[RUN_KEY, record]]);
+        },
+      );
+      const old = replaced as StoredCheckpoint | null;
+      if (old) await this.drop(old.keys);
+      return record;
     });
-    const old = replaced as StoredCheckpoint | null;
-    if (old) await this.kv.delMany(old.keys).catch(() => undefined);
-    return record;
   }
 
   /** The last checkpoint's parts, in order (null when the run has none yet). */
@@ -200,10 +182,12 @@ export class TrainingStore {
 
   /** Changes the status (and error or result) only; images and checkpoint stay. */
   async setStatus(runId: string, status: TrainRunStatus, extra: Pick<TrainRunRecord, 'error' | 'result'> = {}): Promise<TrainRunRecord> {
-    const run = await this.requireRun(runId);
-    const record: TrainRunRecord = { ...run, status, error: extra.error, result: extra.result, updatedAt: this.now().toISOString() };
-    await guardWrite('the training run', 0, this.estimate, () => this.kv.setMany([[RUN_KEY, record]]));
-    return record;
+    return this.change(async () => {
+      const run = await this.requireRun(runId);
+      const record: TrainRunRecord = { ...run, status, error: extra.error, result: extra.result, updatedAt: this.now().toISOString() };
+      await this.guard('the training run', 0, () => this.kv.setMany([[RUN_KEY, record]]));
+      return record;
+    });
   }
 
   /**
@@ -211,21 +195,26 @@ export class TrainingStore {
    * after; the images stay, so a profile can be built from them after a reload.
    */
   async finish(runId: string, result: NonNullable<TrainRunRecord['result']>, losses: { history: EpochReport[]; steps: StepReport[] }): Promise<TrainRunRecord> {
-    const run = await this.requireRun(runId);
-    const record: TrainRunRecord = { ...run, ...losses, status: 'done', result, error: undefined, checkpoint: null, updatedAt: this.now().toISOString() };
-    await guardWrite('the training run', 0, this.estimate, () => this.kv.setMany([[RUN_KEY, record]]));
-    if (run.checkpoint) await this.kv.delMany(run.checkpoint.keys).catch(() => undefined);
-    return record;
+    return this.change(async () => {
+      const run = await this.requireRun(runId);
+      const record: TrainRunRecord = { ...run, ...losses, status: 'done', result, error: undefined, checkpoint: null, updatedAt: this.now().toISOString() };
+      await this.guard('the training run', 0, () => this.kv.setMany([[RUN_KEY, record]]));
+      if (run.checkpoint) await this.drop(run.checkpoint.keys);
+      return record;
+    });
   }
 
   /** Deletes the run: record, images and checkpoint, in one transaction. */
   async discard(): Promise<void> {
-    const run = await this.current();
-    if (run) await this.kv.delMany([RUN_KEY, ...keysOf(run)]);
+    await this.change(async () => {
+      const run = await this.stored();
+      if (run) await this.kv.delMany([RUN_KEY, ...keysOf(run)]);
+    });
   }
 
+  /** The current run when it is `runId` (read without opening: callers have opened). */
   private async requireRun(runId: string): Promise<TrainRunRecord> {
-    const run = await this.current();
+    const run = await this.stored();
     if (!run || run.id !== runId) throw new StorageError('This training run was discarded or replaced by another one; nothing was saved for it.', 'missing');
     return run;
   }

@@ -2,7 +2,7 @@
  * What the UI can do. Each action talks to the engine worker (tensor work) or to storage, and records
  * the outcome in the store; failures become alerts with the reason. Nothing here touches tfjs.
  */
-import { downloadBlob } from '../ui/shell/download';
+import { downloadBlob } from './download';
 import type { ProfileMeta } from '../engine/profile/profile';
 import { checkProfileFileSize } from '../engine/profile/profile';
 import { judge } from '../engine/profile/verdict';

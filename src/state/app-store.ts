@@ -6,13 +6,17 @@ import type { ProfileMeta } from '../engine/profile/profile';
 import type { Verdict } from '../engine/profile/verdict';
 import type { BackendChoice, BackendInfo, BenchReport } from '../worker-bridge/protocol';
 
-export interface Alert {
+/** The backend names and types the views show, from the engine's protocol. */
+export { BACKEND_LABELS, BACKEND_NAMES } from '../worker-bridge/protocol';
+export type { BackendChoice, BenchReport };
+
+interface Alert {
   id: number;
   kind: 'error' | 'info';
   text: string;
 }
 
-export interface ScoreView {
+interface ScoreView {
   profileId: string;
   fileName: string;
   score: number;
@@ -64,6 +68,11 @@ export const useAppStore = create<AppState>()(() => ({
   bench: { ...idle, reports: [] },
   alerts: [],
 }));
+
+/** The profile chosen in the views (null before profiles are read, or when there are none). */
+export function selectedProfile(s: AppState): ProfileMeta | null {
+  return s.profiles.find((p) => p.id === s.selectedId) ?? null;
+}
 
 let alertId = 0;
 

@@ -2,20 +2,19 @@
  * Converted backbones: the list (from IndexedDB), conversion in the worker with progress, delete and
  * export. The bundled ResNet50 is always offered and never stored.
  */
-import { downloadBlob } from '../ui/shell/download';
 import { create } from 'zustand';
 import { RESNET50_IMAGENET } from '../engine/backbones/spec';
 import type { Progress } from '../engine/progress';
 import type { BackboneInfo } from '../storage/backbone-store';
-import { BackboneStore } from '../storage/backbone-store';
-import { idbStore } from '../storage/kv';
-import { storageEstimate } from '../storage/profile-store';
 import { pushAlert } from './app-store';
-import { engine } from './services';
+import { downloadBlob } from './download';
+import { backboneStore, engine } from './services';
+
+export type { BackboneInfo };
 
 export const BUNDLED_BACKBONE = { id: RESNET50_IMAGENET.id, label: RESNET50_IMAGENET.label, architecture: RESNET50_IMAGENET.architecture };
 
-export interface BackbonesState {
+interface BackbonesState {
   stored: BackboneInfo[];
   loaded: boolean;
   converting: { fileName: string; progress: Progress | null } | null;
@@ -25,12 +24,6 @@ export interface BackbonesState {
 
 export const useBackbones = create<BackbonesState>()(() => ({ stored: [], loaded: false, converting: null, error: null }));
 const set = useBackbones.setState;
-
-let store: BackboneStore | null = null;
-export function backboneStore(): BackboneStore {
-  store ??= new BackboneStore(idbStore(), storageEstimate);
-  return store;
-}
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 

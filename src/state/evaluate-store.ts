@@ -19,7 +19,7 @@ export interface EvaluationRun extends EvaluateResult {
   at: string;
 }
 
-export interface EvaluateState {
+interface EvaluateState {
   /** The folder as read; the files themselves are kept in evaluate-actions.ts. */
   layout: Layout<File> | null;
   running: boolean;

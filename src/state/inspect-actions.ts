@@ -5,8 +5,8 @@
  */
 import { isAbortError } from '../engine/progress';
 import type { ProfileMeta } from '../engine/profile/profile';
-import { dirsOf, labelFromPath } from '../ui/inspect/results';
-import type { Label } from '../ui/inspect/results';
+import { dirsOf, labelFromPath } from '../engine/data/labels';
+import type { Label } from '../engine/data/labels';
 import { EngineError } from '../worker-bridge';
 import { ensureLoaded, refreshProfiles } from './actions';
 import { pushAlert, useAppStore } from './app-store';
@@ -28,14 +28,9 @@ let nextId = 1;
 let controller: AbortController | null = null;
 const IN_FLIGHT = 2;
 
-export function inspectProfile(): ProfileMeta | null {
+function inspectProfile(): ProfileMeta | null {
   const id = get().profileId ?? useAppStore.getState().selectedId;
   return useAppStore.getState().profiles.find((p) => p.id === id) ?? null;
-}
-
-/** The threshold in use: the slider's while it is moved, else the profile's. */
-export function activeThreshold(): number | null {
-  return get().draftThreshold ?? inspectProfile()?.threshold.value ?? null;
 }
 
 function message(e: unknown): string {

@@ -5,10 +5,14 @@
  * threshold slider never re-scores.
  */
 import { create } from 'zustand';
-import type { ColourMapName } from '../ui/inspect/colormap';
-import type { Label } from '../ui/inspect/results';
+import type { Label } from '../engine/data/labels';
 
-export type ItemStatus = 'queued' | 'scoring' | 'done' | 'error';
+export type { Label };
+
+/** The heatmap colour maps a view can choose (their colours: src/ui/inspect/colormap.ts). */
+export type ColourMapName = 'turbo' | 'inferno' | 'reds';
+
+type ItemStatus = 'queued' | 'scoring' | 'done' | 'error';
 
 export interface InspectItem {
   id: number;
@@ -39,7 +43,7 @@ export interface OverlaySettings {
   contour: boolean;
 }
 
-export interface InspectState {
+interface InspectState {
   items: InspectItem[];
   /** The profile the items were scored with. */
   profileId: string | null;

@@ -6,26 +6,18 @@
  */
 import { isAbortError } from '../engine/progress';
 import type { TrainRunRecord } from '../storage/training-store';
-import { newRunId, TrainingStore } from '../storage/training-store';
-import { idbStore } from '../storage/kv';
-import { storageEstimate } from '../storage/profile-store';
+import { newRunId } from '../storage/training-store';
 import type { FileBytes, TrainEvent, TrainSettings } from '../worker-bridge/protocol';
 import { buildProfile } from './actions';
 import { pushAlert } from './app-store';
 import { BUNDLED_BACKBONE, exportBackbone, refreshBackbones, useBackbones } from './backbones';
 import type { PickedFile } from './inspect-actions';
-import { engine } from './services';
+import { engine, trainingStore } from './services';
 import { useTrainStore } from './train-store';
 import { DEFAULT_CORESET_RATIO } from '../engine/patchcore/defaults';
 
 const set = useTrainStore.setState;
 const get = useTrainStore.getState;
-
-let store: TrainingStore | null = null;
-function trainingStore(): TrainingStore {
-  store ??= new TrainingStore(idbStore(), storageEstimate);
-  return store;
-}
 
 /** The images chosen in this page (after a reload they come from IndexedDB). */
 let chosen: File[] = [];

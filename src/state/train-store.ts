@@ -11,6 +11,8 @@ import type { BackendName, TrainSample } from '../worker-bridge/protocol';
 import { DEFAULT_TRAIN_SETTINGS } from '../engine/tocoad/settings';
 import type { TrainSettings } from '../engine/tocoad/settings';
 
+export type { TrainSample };
+
 /**
  * Browser defaults: a short schedule (10 + 5 epochs instead of the paper's 100 + 100) at the paper's image size and
  * batch, in micro-batches of 2 so WASM memory holds little; learning rates 1e-3 / 1e-2, the ones that moved pixel
@@ -23,7 +25,7 @@ export interface SampleSet {
   samples: TrainSample[];
 }
 
-export interface TrainState {
+interface TrainState {
   settings: TrainSettings;
   backboneId: string;
   /** The chosen images (the files are in train-actions.ts). */

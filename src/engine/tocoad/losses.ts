@@ -29,14 +29,6 @@ export function focalLoss(logits: tf.Tensor4D, mask: tf.Tensor3D, o: FocalOption
   });
 }
 
-/** Probability of "anomalous" per pixel, [N, H, W]. */
-export function anomalyProbability(logits: tf.Tensor4D): tf.Tensor3D {
-  return tf.tidy(() => {
-    const [l0, l1] = tf.split(logits, 2, 3);
-    return tf.squeeze(tf.sigmoid(tf.sub(l1, l0)), [3]) as tf.Tensor3D;
-  });
-}
-
 /**
  * Stop-gradient (SG in Eq. 4): identity forward; backward returns nothing to its input's producers but zeros, so the
  * branch behind it receives no gradient.

@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'react';
 import { BUNDLED_BACKBONE, convertBackboneFile, deleteBackbone, exportBackbone, refreshBackbones, useBackbones } from '../../state/backbones';
 import { useAppStore } from '../../state/app-store';
-import type { BackboneInfo } from '../../storage/backbone-store';
+import type { BackboneInfo } from '../../state/backbones';
 import { FileDrop } from '../shell/FileDrop';
-import { formatBytes } from '../shell/format';
+import { formatBytes, plural } from '../shell/format';
 import { ProgressBar } from '../shell/ProgressBar';
 
 const CHECKPOINT_TYPES = '.pth,.pt,.bin,.ckpt,.safetensors';
@@ -17,7 +17,7 @@ function StoredRow({ info, usedBy }: { info: BackboneInfo; usedBy: number }) {
       </span>
       <div className="profile-facts small muted">
         {info.id} · {info.architecture} · {formatBytes(info.byteSize)} · taps {info.tapChannels.join(' + ')} ch · weights {info.weightsHash.slice(0, 12)} · from {info.sourceFile}
-        {usedBy > 0 && ` · used by ${usedBy} profile${usedBy === 1 ? '' : 's'}`}
+        {usedBy > 0 && ` · used by ${plural(usedBy, 'profile')}`}
       </div>
       {info.warnings.length > 0 && (
         <div className="small" data-testid="backbone-warnings">
@@ -31,7 +31,7 @@ function StoredRow({ info, usedBy }: { info: BackboneInfo; usedBy: number }) {
         {confirm ? (
           <>
             <button type="button" className="danger" data-testid="backbone-delete-confirm" onClick={() => void deleteBackbone(info.id)}>
-              {usedBy > 0 ? `Delete (${usedBy} profile${usedBy === 1 ? '' : 's'} will need it again)` : 'Really delete'}
+              {usedBy > 0 ? `Delete (${plural(usedBy, 'profile')} will need it again)` : 'Really delete'}
             </button>
             <button type="button" onClick={() => setConfirm(false)}>
               Keep

@@ -1,9 +1,9 @@
-import { downloadBlob } from '../shell/download';
+import { downloadBlob } from '../../state/download';
 import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { cancelBench, runBench } from '../../state/actions';
 import { useAppStore } from '../../state/app-store';
-import type { BenchReport } from '../../worker-bridge/protocol';
+import type { BenchReport } from '../../state/app-store';
 import { FileDrop } from '../shell/FileDrop';
 import { ProgressBar } from '../shell/ProgressBar';
 

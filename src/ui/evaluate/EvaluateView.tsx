@@ -4,11 +4,12 @@ import { useId, useMemo, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { rocCurve } from '../../engine/metrics';
 import { selectProfile } from '../../state/actions';
-import { useAppStore } from '../../state/app-store';
+import { selectedProfile, useAppStore } from '../../state/app-store';
 import { cancelEvaluation, chooseEvaluationFolder, clearEvaluationFolder, runEvaluation } from '../../state/evaluate-actions';
 import type { EvaluationRun } from '../../state/evaluate-store';
 import { comparableRuns, useEvaluateStore } from '../../state/evaluate-store';
 import { fromDataTransfer } from '../inspect/pick';
+import { plural } from '../shell/format';
 import { ProgressBar } from '../shell/ProgressBar';
 import { LAYOUT_HINT } from '../../engine/data/mvtec-layout';
 import './evaluate.css';
@@ -17,7 +18,7 @@ const BINS = 20;
 const TICKS = [0, 0.2, 0.4, 0.6, 0.8, 1];
 
 /** As `eval` prints them: 4 decimals, n/a when not computed. */
-export function fmtMetric(v: number | null): string {
+function fmtMetric(v: number | null): string {
   return v === null ? 'n/a' : v.toFixed(4);
 }
 
@@ -199,12 +200,11 @@ function Comparison({ runs, current }: { runs: EvaluationRun[]; current: Evaluat
 /** Evaluate a profile on a labelled folder (MVTec AD layout): the metrics the CLI's `eval` prints, computed in the worker. */
 export function EvaluateView() {
   const profiles = useAppStore((s) => s.profiles);
-  const selectedId = useAppStore((s) => s.selectedId);
+  const profile = useAppStore(selectedProfile);
   const ready = useAppStore((s) => s.engineStatus === 'ready');
   const { layout, running, progress, result, runs, error } = useEvaluateStore();
   const compared = comparableRuns(result, runs);
   const profileId = useId();
-  const profile = profiles.find((p) => p.id === selectedId) ?? null;
   const usable = Boolean(layout && !layout.problem);
   const defective = layout ? layout.items.length - layout.goodCount : 0;
 
@@ -217,7 +217,7 @@ export function EvaluateView() {
         </p>
         <div className="evaluate-controls">
           <label htmlFor={profileId}>Profile</label>
-          <select id={profileId} value={selectedId ?? ''} onChange={(e) => selectProfile(e.target.value)} disabled={running || profiles.length === 0} data-testid="evaluate-profile">
+          <select id={profileId} value={profile?.id ?? ''} onChange={(e) => selectProfile(e.target.value)} disabled={running || profiles.length === 0} data-testid="evaluate-profile">
             {profiles.length === 0 && <option value="">No profiles: build one first</option>}
             {!profile && profiles.length > 0 && <option value="">Choose a profile</option>}
             {profiles.map((p) => (
@@ -242,9 +242,9 @@ export function EvaluateView() {
         {layout && !layout.problem && (
           <p className="small" data-testid="evaluate-set" data-count={layout.items.length} data-masks={layout.maskCount}>
             {layout.root ? `${layout.root}: ` : ''}
-            {layout.items.length} test images: {layout.goodCount} good, {defective} defective in {layout.defects.length} folder{layout.defects.length === 1 ? '' : 's'} ({layout.defects.join(', ')}); {layout.maskCount} masks
+            {layout.items.length} test images: {layout.goodCount} good, {defective} defective in {plural(layout.defects.length, 'folder')} ({layout.defects.join(', ')}); {layout.maskCount} masks
             {layout.maskCount === 0 ? ' (pixel AUROC and AUPRO need ground_truth masks)' : ''}.
-            {layout.ignored.length > 0 && ` ${layout.ignored.length} file${layout.ignored.length === 1 ? '' : 's'} outside the layout ignored.`}
+            {layout.ignored.length > 0 && ` ${plural(layout.ignored.length, 'file')} outside the layout ignored.`}
           </p>
         )}
         {error && (

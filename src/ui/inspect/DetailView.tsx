@@ -2,10 +2,11 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { openDetail, setLabel, setOverlay } from '../../state/inspect-actions';
 import { useInspectStore } from '../../state/inspect-store';
 import { COLOUR_MAPS } from './colormap';
-import type { ColourMapName } from './colormap';
+import type { ColourMapName } from '../../state/inspect-store';
+import { Fact } from '../shell/Fact';
 import { HeatLegend } from './Legend';
 import { canvasToPngBlob, drawOverlay, slug } from './overlay-draw';
-import { downloadBlob } from '../shell/download';
+import { downloadBlob } from '../../state/download';
 import { derive } from './results';
 import { useActiveThreshold, useInspectProfile, useVisibleItems } from './useInspect';
 
@@ -204,30 +205,15 @@ export function DetailView() {
           </div>
           <div className="detail-side">
             <dl className={`score score-${d.verdict ?? 'none'}`}>
-              <div>
-                <dt>Verdict</dt>
-                <dd className="verdict" data-testid="detail-verdict">
-                  {d.verdict === 'fail' ? 'Fail (anomalous)' : d.verdict === 'pass' ? 'Pass (normal)' : 'No threshold'}
-                </dd>
-              </div>
-              <div>
-                <dt>Normalised score</dt>
-                <dd>{d.normalized === null ? 'n/a' : d.normalized.toFixed(3)}</dd>
-              </div>
-              <div>
-                <dt>Raw score</dt>
-                <dd>{item.score!.toPrecision(6)}</dd>
-              </div>
-              <div>
-                <dt>Threshold</dt>
-                <dd>{threshold === null ? 'none' : threshold.toPrecision(6)}</dd>
-              </div>
-              <div>
-                <dt>Image</dt>
-                <dd>
-                  {item.width}×{item.height}, shown as the model saw it ({item.mapSize}×{item.mapSize})
-                </dd>
-              </div>
+              <Fact term="Verdict" className="verdict" data-testid="detail-verdict">
+                {d.verdict === 'fail' ? 'Fail (anomalous)' : d.verdict === 'pass' ? 'Pass (normal)' : 'No threshold'}
+              </Fact>
+              <Fact term="Normalised score">{d.normalized === null ? 'n/a' : d.normalized.toFixed(3)}</Fact>
+              <Fact term="Raw score">{item.score!.toPrecision(6)}</Fact>
+              <Fact term="Threshold">{threshold === null ? 'none' : threshold.toPrecision(6)}</Fact>
+              <Fact term="Image">
+                {item.width}×{item.height}, shown as the model saw it ({item.mapSize}×{item.mapSize})
+              </Fact>
             </dl>
             <fieldset className="overlay-controls">
               <legend>Heatmap</legend>

@@ -6,10 +6,10 @@ import { cancelInspect, clearInspection, inspectFiles, openDetail, removeItem, r
 import type { InspectItem, VerdictFilter } from '../../state/inspect-store';
 import { useInspectStore } from '../../state/inspect-store';
 import { buildCsv, buildJson, derive } from './results';
-import type { Label } from './results';
+import type { Label } from '../../state/inspect-store';
 import { DetailView } from './DetailView';
 import { drawOverlay, slug } from './overlay-draw';
-import { downloadBlob } from '../shell/download';
+import { downloadBlob } from '../../state/download';
 import { fromClipboard, fromDataTransfer, fromFileList } from './pick';
 import { ShortcutsHelp } from './ShortcutsHelp';
 import { useActiveThreshold, useCounts, useInspectProfile, useVisibleItems } from './useInspect';

@@ -1,4 +1,4 @@
-import type { ColourMapName } from './colormap';
+import type { ColourMapName } from '../../state/inspect-store';
 import { cssGradient, FADE_FROM } from './colormap';
 
 /** What the heatmap colours mean: the same scale for every image, anchored on the threshold. */

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react';
 
-export const SHORTCUTS: [string, string][] = [
+const SHORTCUTS: [string, string][] = [
   ['← / →', 'Previous / next image (detail view)'],
   ['+ / −', 'Zoom in / out'],
   ['0', 'Reset zoom and pan'],

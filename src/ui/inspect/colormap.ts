@@ -4,8 +4,7 @@
  * as the threshold is above that lowest normal), so one colour means one thing across images.
  */
 import { scoreScale } from '../../engine/profile/verdict';
-
-export type ColourMapName = 'turbo' | 'inferno' | 'reds';
+import type { ColourMapName } from '../../state/inspect-store';
 export const COLOUR_MAPS: { id: ColourMapName; label: string }[] = [
   { id: 'turbo', label: 'Turbo' },
   { id: 'inferno', label: 'Inferno' },
@@ -72,7 +71,7 @@ export function cssGradient(name: ColourMapName): string {
 
 /** Normalised values below FADE_FROM are transparent; alpha ramps up to full `opacity` at FADE_TO. */
 export const FADE_FROM = 0.15;
-export const FADE_TO = 0.45;
+const FADE_TO = 0.45;
 
 /**
  * The heatmap as RGBA: each value normalised with the threshold, coloured, drawn with `opacity`.

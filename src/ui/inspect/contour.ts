@@ -3,7 +3,7 @@
  * centres: line segments in pixel coordinates (x, y of a pixel centre is x + 0.5, y + 0.5), ready to
  * be stroked at any scale. Edges of the image close the outline (values outside count as below).
  */
-export type Segment = [number, number, number, number];
+type Segment = [number, number, number, number];
 
 export function contourSegments(map: ArrayLike<number>, width: number, height: number, level: number): Segment[] {
   if (map.length !== width * height) throw new Error(`contourSegments: ${map.length} values for ${width}x${height}`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { colourAt, colourLut, heatmapRgba } from './colormap';
 import { boundaryMask, contourSegments } from './contour';
-import { buildCsv, buildJson, derive, dirsOf, histogram, labelFromPath } from './results';
+import { buildCsv, buildJson, derive, histogram } from './results';
 
 /** Parses our CSV (RFC 4180 quoting) back to rows. */
 function parseCsv(text: string): string[][] {
@@ -87,16 +87,6 @@ describe('CSV export', () => {
   });
 });
 
-describe('labels from folders', () => {
-  it('reads MVTec-style good/<defect> folders', () => {
-    const paths = ['bottle/test/good/000.png', 'bottle/test/broken_large/000.png', 'batch/good/a.png', 'batch/scratch/b.png', 'loose/c.png', 'd.png'];
-    const dirs = dirsOf(paths);
-    expect(paths.map((p) => labelFromPath(p, dirs))).toEqual(['good', 'defective', 'good', 'defective', null, null]);
-    // Without a good/ sibling (and not under test/), a folder name says nothing.
-    expect(labelFromPath('batch/scratch/b.png', new Set(['batch/scratch']))).toBeNull();
-  });
-});
-
 describe('colour map', () => {
   it('is anchored on the threshold: a map value at the threshold gets the colour of 0.5 in every image', () => {
     const calib = [2, 3];
@@ -109,6 +99,15 @@ describe('colour map', () => {
     expect(at(2, 5).slice(0, 3)).toEqual(colourAt('turbo', 0));
     expect(at(100, 5).slice(0, 3)).toEqual(colourAt('turbo', 1));
     expect(at(-1, 5).slice(0, 3)).toEqual(colourAt('turbo', 0));
+  });
+
+  it('with no normal scores, 0 is the bottom colour and twice the threshold the top (the Live view without a threshold)', () => {
+    const lut = colourLut('turbo');
+    const rgb = (v: number) => [...heatmapRgba(new Float32Array([v]), 4, [], 'turbo', 1)].slice(0, 3);
+    expect(rgb(0)).toEqual(colourAt('turbo', 0));
+    expect(rgb(4)).toEqual([lut[128 * 3], lut[128 * 3 + 1], lut[128 * 3 + 2]]);
+    expect(rgb(8)).toEqual(colourAt('turbo', 1));
+    expect(rgb(80)).toEqual(colourAt('turbo', 1));
   });
 
   it('interpolates between stops, clamps outside [0, 1], scales alpha by opacity', () => {

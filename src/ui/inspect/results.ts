@@ -1,14 +1,14 @@
 /**
  * Pure helpers of the inspection results: verdicts derived from stored raw scores and a threshold
- * (moving the threshold never re-scores), labels from folder names, CSV and JSON exports.
+ * (moving the threshold never re-scores), CSV and JSON exports, score histograms. Labels from folder
+ * names are a dataset rule: src/engine/data/labels.ts.
  */
+import type { Label } from '../../engine/data/labels';
 import { judge } from '../../engine/profile/verdict';
 import type { Verdict } from '../../engine/profile/verdict';
 
-export type Label = 'good' | 'defective';
-
 /** One inspected file as the exports and the grid need it. */
-export interface ResultRow {
+interface ResultRow {
   name: string;
   /** Raw score, or null when the file could not be inspected (then `error` says why). */
   score: number | null;
@@ -16,7 +16,7 @@ export interface ResultRow {
   label?: Label | null;
 }
 
-export interface Derived {
+interface Derived {
   verdict: Verdict | 'error' | null;
   normalized: number | null;
 }
@@ -27,26 +27,6 @@ export function derive(score: number | null, threshold: number | null, calibrati
   return judge(score, threshold, calibration);
 }
 
-/**
- * A label from the image's folder, MVTec style: `.../good/x.png` is good; `.../<defect>/x.png` is
- * defective when the batch also holds a `good` folder next to it (or the folder sits under `test/`).
- */
-export function labelFromPath(path: string, batchDirs?: ReadonlySet<string>): Label | null {
-  const parts = path.split('/').filter(Boolean);
-  if (parts.length < 2) return null;
-  const dir = parts[parts.length - 2].toLowerCase();
-  if (dir === 'good' || dir === 'ok' || dir === 'normal') return 'good';
-  const parent = parts.slice(0, -2).join('/');
-  if (parts.length >= 3 && parts[parts.length - 3].toLowerCase() === 'test') return 'defective';
-  if (batchDirs && (batchDirs.has(`${parent}${parent ? '/' : ''}good`) || batchDirs.has(`${parent}${parent ? '/' : ''}ok`))) return 'defective';
-  return null;
-}
-
-/** The folders (full relative paths) that hold files of a batch. */
-export function dirsOf(paths: readonly string[]): Set<string> {
-  return new Set(paths.map((p) => p.split('/').slice(0, -1).join('/')).filter(Boolean));
-}
-
 function csvCell(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return '';
   const s = typeof v === 'number' ? String(v) : v;
@@ -55,7 +35,7 @@ function csvCell(v: string | number | null | undefined): string {
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-export const CSV_COLUMNS = ['name', 'verdict', 'normalized_score', 'raw_score', 'threshold', 'profile', 'label', 'error'] as const;
+const CSV_COLUMNS = ['name', 'verdict', 'normalized_score', 'raw_score', 'threshold', 'profile', 'label', 'error'] as const;
 
 /** One CSV row per image (RFC 4180, CRLF line ends), in the order given. */
 export function buildCsv(rows: readonly ResultRow[], threshold: number | null, profile: string, calibration: readonly number[] = []): string {

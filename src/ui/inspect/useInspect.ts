@@ -19,7 +19,7 @@ export function useActiveThreshold(): number | null {
   return draft ?? profile?.threshold.value ?? null;
 }
 
-export function matchesFilter(item: InspectItem, filter: VerdictFilter, threshold: number | null): boolean {
+function matchesFilter(item: InspectItem, filter: VerdictFilter, threshold: number | null): boolean {
   if (filter === 'all') return true;
   if (filter === 'error') return item.status === 'error';
   if (item.status !== 'done' || threshold === null || item.score === undefined) return false;

@@ -1,81 +1,26 @@
-import { downloadBlob } from '../shell/download';
 import { useEffect, useRef, useState } from 'react';
-import type { ProfileMeta } from '../../engine/profile/profile';
-import { judge } from '../../engine/profile/verdict';
-import type { Verdict } from '../../engine/profile/verdict';
-import { ensureLoaded, selectProfile } from '../../state/actions';
-import { useAppStore } from '../../state/app-store';
-import { engine } from '../../state/services';
-import { EngineError } from '../../worker-bridge';
-import type { FrameScore } from '../../worker-bridge/protocol';
+import { selectProfile } from '../../state/actions';
+import { selectedProfile, useAppStore } from '../../state/app-store';
+import { frameLostToReload, liveSession } from '../../state/live-actions';
+import type { LiveFrame } from '../../state/live-actions';
+import { Fact } from '../shell/Fact';
+import { bannerScore, verdictWord } from '../shell/format';
 import { goTo } from '../shell/route';
 import { cameraError, listCameras, openCamera, stopStream } from './camera';
 import type { CameraDevice } from './camera';
 import { FpsMeter } from './fps-meter';
 import { FrameScheduler } from './frame-scheduler';
-import { mapRect, paintHeatmap } from './overlay';
+import { downloadSnapshot, drawLiveOverlay } from './live-canvas';
 import './live.css';
 
 /** Frames go to the model at 256 x 256: it resizes to that size anyway (aspect ignored), and it keeps transfers small. */
 const FRAME_SIZE = 256;
-
-interface LiveResult {
-  score: number;
-  normalized: number | null;
-  verdict: Verdict | null;
-  ms: number;
-}
 
 interface LiveStats {
   fps: number;
   latency: number | null;
   frames: number;
   dropped: number;
-}
-
-
-/** Draws the latest map over the video; the canvas has the video's own pixel size. */
-function drawOverlay(canvas: HTMLCanvasElement, video: HTMLVideoElement, r: FrameScore, meta: ProfileMeta): void {
-  const w = video.videoWidth || 640;
-  const h = video.videoHeight || 480;
-  if (canvas.width !== w || canvas.height !== h) {
-    canvas.width = w;
-    canvas.height = h;
-  }
-  const ctx = canvas.getContext('2d');
-  if (!ctx) return;
-  ctx.clearRect(0, 0, w, h);
-  let scale = meta.threshold.value;
-  if (scale === null) scale = r.map.reduce((a, b) => Math.max(a, b), 0) / 2 || 1;
-  paintHeatmap(ctx, r.map, r.size, mapRect(0, 0, w, h), scale);
-}
-
-function downloadSnapshot(video: HTMLVideoElement, overlay: HTMLCanvasElement, result: LiveResult | null): void {
-  const w = video.videoWidth || overlay.width;
-  const h = video.videoHeight || overlay.height;
-  const c = document.createElement('canvas');
-  c.width = w;
-  c.height = h;
-  const ctx = c.getContext('2d')!;
-  ctx.drawImage(video, 0, 0, w, h);
-  ctx.drawImage(overlay, 0, 0, w, h);
-  if (result) {
-    const text = `${result.verdict === 'fail' ? 'FAIL' : result.verdict === 'pass' ? 'PASS' : 'SCORE'} ${result.normalized !== null ? result.normalized.toFixed(2) : result.score.toFixed(3)}`;
-    const band = Math.round(h * 0.12);
-    ctx.fillStyle = result.verdict === 'fail' ? 'rgba(185,28,28,0.9)' : result.verdict === 'pass' ? 'rgba(21,128,61,0.9)' : 'rgba(40,40,40,0.9)';
-    ctx.fillRect(0, 0, w, band);
-    ctx.fillStyle = '#fff';
-    ctx.font = `bold ${Math.round(band * 0.6)}px system-ui, sans-serif`;
-    ctx.textBaseline = 'middle';
-    ctx.fillText(text, band * 0.3, band / 2);
-    ctx.font = `${Math.round(band * 0.25)}px system-ui, sans-serif`;
-    ctx.textAlign = 'right';
-    ctx.fillText(new Date().toLocaleString(), w - band * 0.3, band / 2);
-  }
-  c.toBlob((blob) => {
-    if (!blob) return;
-    downloadBlob(blob, `inspection-${new Date().toISOString().replace(/[:.]/g, '-')}.png`);
-  }, 'image/png');
 }
 
 /** True while the tab is visible. */
@@ -97,9 +42,8 @@ function usePageVisible(): boolean {
  */
 export function LiveView() {
   const profiles = useAppStore((s) => s.profiles);
-  const selectedId = useAppStore((s) => s.selectedId);
+  const profile = useAppStore(selectedProfile);
   const ready = useAppStore((s) => s.engineStatus === 'ready');
-  const profile = profiles.find((p) => p.id === selectedId) ?? null;
   const visible = usePageVisible();
   const [cameraId, setCameraId] = useState<string | null>(null);
   const [cameras, setCameras] = useState<CameraDevice[]>([]);
@@ -107,12 +51,12 @@ export function LiveView() {
   const [camProblem, setCamProblem] = useState<string | null>(null);
   const [frozen, setFrozen] = useState(false);
   const [aspect, setAspect] = useState<number | null>(null);
-  const [result, setResult] = useState<LiveResult | null>(null);
+  const [result, setResult] = useState<LiveFrame | null>(null);
   const [stats, setStats] = useState<LiveStats>({ fps: 0, latency: null, frames: 0, dropped: 0 });
   const [scoreProblem, setScoreProblem] = useState<string | null>(null);
   const videoRef = useRef<HTMLVideoElement>(null);
   const overlayRef = useRef<HTMLCanvasElement>(null);
-  const resultRef = useRef<LiveResult | null>(null);
+  const resultRef = useRef<LiveFrame | null>(null);
 
   // The camera: on while the view is shown and the tab visible.
   useEffect(() => {
@@ -149,33 +93,25 @@ export function LiveView() {
   useEffect(() => {
     if (!profile || !ready || camera !== 'on' || frozen) return;
     const meta = profile;
+    const session = liveSession(meta);
     const meter = new FpsMeter(3000);
-    let key: string | null = null;
     let raf = 0;
-    const scheduler = new FrameScheduler<number, FrameScore>(
-      async () => {
+    const scheduler = new FrameScheduler<number, LiveFrame>(
+      () => {
         const video = videoRef.current!;
-        key ??= await ensureLoaded(meta.id);
-        const bitmap = await createImageBitmap(video, { resizeWidth: FRAME_SIZE, resizeHeight: FRAME_SIZE, resizeQuality: 'medium' });
-        try {
-          return await engine().request('score-frame', { key, frame: { kind: 'bitmap', bitmap } }, { transfer: [bitmap] });
-        } catch (e) {
-          if (e instanceof EngineError && e.code === 'not-loaded') key = await ensureLoaded(meta.id, true);
-          throw e;
-        }
+        return session.score(() => createImageBitmap(video, { resizeWidth: FRAME_SIZE, resizeHeight: FRAME_SIZE, resizeQuality: 'medium' }));
       },
       (r, t0) => {
         const now = performance.now();
         meter.tick(now, now - t0);
-        const next = { score: r.score, ms: r.ms, ...judge(r.score, meta.threshold.value, meta.calibrationScores) };
-        resultRef.current = next;
-        setResult(next);
+        resultRef.current = r;
+        setResult(r);
         setScoreProblem(null);
-        if (overlayRef.current && videoRef.current) drawOverlay(overlayRef.current, videoRef.current, r, meta);
+        if (overlayRef.current && videoRef.current) drawLiveOverlay(overlayRef.current, videoRef.current, r, meta);
         setStats({ fps: meter.fps(now), latency: meter.latency(now), frames: scheduler.stats.completed, dropped: scheduler.stats.dropped });
       },
       (e) => {
-        if (!(e instanceof EngineError && e.code === 'not-loaded')) setScoreProblem((e as Error).message ?? String(e));
+        if (!frameLostToReload(e)) setScoreProblem((e as Error).message ?? String(e));
       },
     );
     const loop = () => {
@@ -248,24 +184,16 @@ export function LiveView() {
           </button>
         </div>
         <dl className="live-stats small">
-          <div>
-            <dt>FPS</dt>
-            <dd data-testid="live-fps" data-fps={stats.fps.toFixed(2)}>
-              {stats.fps.toFixed(1)}
-            </dd>
-          </div>
-          <div>
-            <dt>Latency</dt>
-            <dd data-testid="live-latency">{stats.latency === null ? '–' : `${stats.latency.toFixed(0)} ms`}</dd>
-          </div>
-          <div>
-            <dt>Frames scored</dt>
-            <dd data-testid="live-frames">{stats.frames}</dd>
-          </div>
-          <div>
-            <dt>Frames skipped</dt>
-            <dd>{stats.dropped}</dd>
-          </div>
+          <Fact term="FPS" data-testid="live-fps" data-fps={stats.fps.toFixed(2)}>
+            {stats.fps.toFixed(1)}
+          </Fact>
+          <Fact term="Latency" data-testid="live-latency">
+            {stats.latency === null ? '–' : `${stats.latency.toFixed(0)} ms`}
+          </Fact>
+          <Fact term="Frames scored" data-testid="live-frames">
+            {stats.frames}
+          </Fact>
+          <Fact term="Frames skipped">{stats.dropped}</Fact>
         </dl>
         {!profile && (
           <p className="muted" data-testid="live-no-profile">
@@ -286,8 +214,8 @@ export function LiveView() {
       </div>
       <div className="live-main">
         <div className={`live-banner live-banner-${verdictClass}`} data-testid="live-verdict" data-verdict={result?.verdict ?? ''} role="status" aria-live="polite">
-          <span className="verdict-word">{result ? (result.verdict === 'fail' ? 'FAIL' : result.verdict === 'pass' ? 'PASS' : 'NO THRESHOLD') : camera === 'on' ? 'Scoring…' : 'Camera off'}</span>
-          {result && <span className="verdict-score">{result.normalized !== null ? result.normalized.toFixed(2) : result.score.toFixed(3)}</span>}
+          <span className="verdict-word">{result ? verdictWord(result.verdict, 'NO THRESHOLD') : camera === 'on' ? 'Scoring…' : 'Camera off'}</span>
+          {result && <span className="verdict-score">{bannerScore(result)}</span>}
           {frozen && <span className="verdict-frozen">frozen</span>}
         </div>
         {/* At most the viewport's height less the banner and header, keeping the video's aspect ratio. */}

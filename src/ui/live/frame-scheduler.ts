@@ -2,7 +2,7 @@
  * Runs one frame job at a time and never queues: a frame offered while a job is in flight is dropped
  * (counted), so the live view always scores the newest frame the backend can take. Pure; no DOM.
  */
-export interface FrameSchedulerStats {
+interface FrameSchedulerStats {
   started: number;
   completed: number;
   failed: number;

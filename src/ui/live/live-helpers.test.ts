@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FpsMeter } from './fps-meter';
 import { FrameScheduler } from './frame-scheduler';
-import { heatmapRgba, mapRect, ramp } from './overlay';
+import { mapRect } from './overlay';
 
 function deferred<T>() {
   let resolve!: (v: T) => void, reject!: (e: unknown) => void;
@@ -103,7 +103,7 @@ describe('FpsMeter', () => {
   });
 });
 
-describe('overlay geometry and colours', () => {
+describe('overlay geometry', () => {
   it('places the map over the centre 224/256 of the picture', () => {
     expect(mapRect(0, 0, 256, 256)).toEqual({ x: 16, y: 16, width: 224, height: 224 });
     const r = mapRect(10, 20, 640, 480);
@@ -111,17 +111,5 @@ describe('overlay geometry and colours', () => {
     expect(r.y).toBeCloseTo(20 + 30);
     expect(r.width).toBeCloseTo(560);
     expect(r.height).toBeCloseTo(420);
-  });
-
-  it('maps 0 to blue, the threshold to the middle of the ramp and twice it to red', () => {
-    expect(ramp(0)[2]).toBeGreaterThan(100);
-    expect(ramp(0)[0]).toBe(0);
-    expect(ramp(1)).toEqual([128, 0, 0]);
-    const px = heatmapRgba(new Float32Array([0, 1, 2, 10]), 1, 1);
-    expect(px[2]).toBeGreaterThan(px[0]); // blue at 0
-    expect(px[4 + 1]).toBeGreaterThan(200); // green-ish at the threshold
-    expect(px[8]).toBeGreaterThan(px[10]); // red at 2x
-    expect(px.slice(8, 12)).toEqual(px.slice(12, 16)); // clipped above
-    expect(px[3]).toBeLessThan(px[11]); // alpha grows with the value
   });
 });

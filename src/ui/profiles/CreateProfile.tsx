@@ -2,13 +2,11 @@ import { useState } from 'react';
 import { buildProfile, cancelBuild } from '../../state/actions';
 import { useAppStore } from '../../state/app-store';
 import { BUNDLED_BACKBONE, useBackbones } from '../../state/backbones';
-import { FileDrop } from '../shell/FileDrop';
-import { formatBytes } from '../shell/format';
+import { FileDrop, IMAGE_TYPES } from '../shell/FileDrop';
+import { formatBytes, plural } from '../shell/format';
 import { ProgressBar } from '../shell/ProgressBar';
 import { supportsPatchCore } from '../../engine/backbones/spec';
 import { DEFAULT_CORESET_RATIO } from '../../engine/patchcore/defaults';
-
-const IMAGE_TYPES = 'image/png,image/jpeg,image/bmp,image/webp,image/gif';
 
 /** Normal images in, a profile out: name, coreset ratio, bank precision, build with progress and cancel. */
 export function CreateProfile() {
@@ -40,7 +38,7 @@ export function CreateProfile() {
         testId="build-files"
       >
         <span className="small" data-testid="build-file-count">
-          {files.length ? `${files.length} image${files.length === 1 ? '' : 's'} (${formatBytes(files.reduce((n, f) => n + f.size, 0))}); ${holdout} held out for the threshold` : 'No images chosen'}
+          {files.length ? `${plural(files.length, 'image')} (${formatBytes(files.reduce((n, f) => n + f.size, 0))}); ${holdout} held out for the threshold` : 'No images chosen'}
         </span>
       </FileDrop>
       <div className="form-row">

@@ -1,10 +1,11 @@
 import { scoreImage } from '../../state/actions';
-import { useAppStore } from '../../state/app-store';
+import { selectedProfile, useAppStore } from '../../state/app-store';
+import { Fact } from '../shell/Fact';
 import { FileDrop } from '../shell/FileDrop';
 
 /** Quick check: one image against the selected profile; raw score, normalised score and verdict. */
 export function ScoreImage() {
-  const selected = useAppStore((s) => s.profiles.find((p) => p.id === s.selectedId) ?? null);
+  const selected = useAppStore(selectedProfile);
   const scoring = useAppStore((s) => s.scoring);
   const ready = useAppStore((s) => s.engineStatus === 'ready');
   const result = scoring.result && scoring.result.profileId === selected?.id ? scoring.result : null;
@@ -16,34 +17,20 @@ export function ScoreImage() {
       {scoring.running && <p className="muted" data-testid="score-running">Scoring…</p>}
       {result && (
         <dl className={`score score-${result.verdict ?? 'none'}`} data-testid="score-result" data-raw-score={String(result.score)} data-verdict={result.verdict ?? ''} data-backend={result.backend}>
-          <div>
-            <dt>Image</dt>
-            <dd>{result.fileName}</dd>
-          </div>
-          <div>
-            <dt>Raw score</dt>
-            <dd data-testid="raw-score">{result.score.toFixed(4)}</dd>
-          </div>
-          <div>
-            <dt>Normalised</dt>
-            <dd data-testid="normalized-score">{result.normalized === null ? 'n/a (no threshold)' : result.normalized.toFixed(3)}</dd>
-          </div>
-          <div>
-            <dt>Verdict</dt>
-            <dd data-testid="verdict" className="verdict">
-              {result.verdict === null ? 'no threshold' : result.verdict === 'fail' ? 'Anomalous' : 'Normal'}
-            </dd>
-          </div>
-          <div>
-            <dt>Threshold</dt>
-            <dd>{result.threshold === null ? 'none' : result.threshold.toFixed(4)}</dd>
-          </div>
-          <div>
-            <dt>Backend</dt>
-            <dd>
-              {result.backend}, {result.ms.toFixed(0)} ms
-            </dd>
-          </div>
+          <Fact term="Image">{result.fileName}</Fact>
+          <Fact term="Raw score" data-testid="raw-score">
+            {result.score.toFixed(4)}
+          </Fact>
+          <Fact term="Normalised" data-testid="normalized-score">
+            {result.normalized === null ? 'n/a (no threshold)' : result.normalized.toFixed(3)}
+          </Fact>
+          <Fact term="Verdict" data-testid="verdict" className="verdict">
+            {result.verdict === null ? 'no threshold' : result.verdict === 'fail' ? 'Anomalous' : 'Normal'}
+          </Fact>
+          <Fact term="Threshold">{result.threshold === null ? 'none' : result.threshold.toFixed(4)}</Fact>
+          <Fact term="Backend">
+            {result.backend}, {result.ms.toFixed(0)} ms
+          </Fact>
         </dl>
       )}
     </section>

@@ -10,6 +10,9 @@ import { fromDataTransfer, fromFileList } from '../inspect/pick';
  * names from a folder choice or a dropped folder, else the file name). With `folder`, a second input chooses a
  * whole folder (webkitdirectory) and dropped folders are walked; hidden files (.DS_Store) are left out.
  */
+/** The picture formats the file inputs offer (what the engine's decoder reads). */
+export const IMAGE_TYPES = 'image/png,image/jpeg,image/bmp,image/webp,image/gif';
+
 export function FileDrop({
   label,
   hint,

@@ -1,7 +1,7 @@
 import { chooseBackend } from '../../state/actions';
-import { useAppStore } from '../../state/app-store';
-import type { BackendChoice } from '../../worker-bridge/protocol';
-import { BACKEND_LABELS, BACKEND_NAMES } from '../../worker-bridge/protocol';
+import { BACKEND_LABELS, BACKEND_NAMES, useAppStore } from '../../state/app-store';
+import type { BackendChoice } from '../../state/app-store';
+import { plural } from './format';
 import { ProgressBar } from './ProgressBar';
 
 /** App name, the backend badge with the reason for the choice, and the backend override. */
@@ -32,7 +32,7 @@ export function Header() {
             title={backend?.reason}
           >
             {label}
-            {backend?.name === 'wasm' && backend.wasm ? ` · ${backend.wasm.threads} thread${backend.wasm.threads === 1 ? '' : 's'}` : ''}
+            {backend?.name === 'wasm' && backend.wasm ? ` · ${plural(backend.wasm.threads, 'thread')}` : ''}
           </span>
           <label className="inline">
             <span className="muted small">Backend</span>

@@ -30,3 +30,18 @@ const STAGES: Record<string, string> = {
 export function stageLabel(stage: string): string {
   return STAGES[stage] ?? stage;
 }
+
+/** "1 image", "3 images": a count with its noun, plural by adding an s. */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** The verdict as a banner shows it: FAIL, PASS, or `none` when the profile has no threshold. */
+export function verdictWord(verdict: 'pass' | 'fail' | null, none: string): string {
+  return verdict === 'fail' ? 'FAIL' : verdict === 'pass' ? 'PASS' : none;
+}
+
+/** The score a banner shows: normalised (2 decimals) when there is a threshold, else raw (3 decimals). */
+export function bannerScore(r: { score: number; normalized: number | null }): string {
+  return r.normalized !== null ? r.normalized.toFixed(2) : r.score.toFixed(3);
+}

@@ -1,6 +1,5 @@
 import { memo, useEffect, useRef } from 'react';
-import type { SampleSet } from '../../state/train-store';
-import type { TrainSample } from '../../worker-bridge/protocol';
+import type { SampleSet, TrainSample } from '../../state/train-store';
 
 /** RGB bytes, or a 0/1 mask drawn white on black, onto a canvas of the sample's size. */
 function draw(canvas: HTMLCanvasElement, s: TrainSample, what: 'image' | 'mask'): void {

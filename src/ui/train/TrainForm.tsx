@@ -1,15 +1,15 @@
+import type { ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useAppStore } from '../../state/app-store';
 import { BUNDLED_BACKBONE, useBackbones } from '../../state/backbones';
 import { chooseTextureImages, chooseTrainingImages, clearTextureImages, setTrainBackbone, setTrainSettings, startTraining } from '../../state/train-actions';
 import { useTrainStore } from '../../state/train-store';
-import type { TrainSettings } from '../../worker-bridge/protocol';
-import { FileDrop } from '../shell/FileDrop';
-import { formatBytes } from '../shell/format';
+import type { TrainSettings } from '../../engine/tocoad/settings';
+import type { PickedFile } from '../../state/inspect-actions';
+import { FileDrop, IMAGE_TYPES } from '../shell/FileDrop';
+import { formatBytes, plural } from '../shell/format';
 import { settingsProblems } from './settings';
 import { supportsPatchCore } from '../../engine/backbones/spec';
-
-const IMAGE_TYPES = 'image/png,image/jpeg,image/bmp,image/webp,image/gif';
 
 type NumberKey = Exclude<keyof TrainSettings, 'generator'>;
 
@@ -33,6 +33,15 @@ function NumberField({ field, testId, label, step, min, max, problem, disabled }
   );
 }
 
+/** Images for the run, from files or a folder: `testId` names the file input (`-files`) and the folder one (`-folder`). */
+function ImageDrop({ label, hint, testId, disabled, onPicked, children }: { label: string; hint: string; testId: string; disabled: boolean; onPicked: (picked: PickedFile[]) => void; children: ReactNode }) {
+  return (
+    <FileDrop label={label} hint={hint} accept={IMAGE_TYPES} multiple disabled={disabled} onFiles={(_, picked) => onPicked(picked)} testId={`${testId}-files`} folder={{ label: 'Choose a folder', testId: `${testId}-folder` }}>
+      {children}
+    </FileDrop>
+  );
+}
+
 /** The run's images, base backbone and settings; starts a run. */
 export function TrainForm() {
   const { settings, backboneId, images, textures, running } = useTrainStore(useShallow((s) => ({ settings: s.settings, backboneId: s.backboneId, images: s.images, textures: s.textures, running: s.running })));
@@ -49,21 +58,18 @@ export function TrainForm() {
         Adapts the feature extractor to your normal images before a profile is built on it (paper §3.1-3.2): stage I trains a decoder to find synthetic anomalies, stage II trains the
         extractor with SimSiam plus those anomalies as negatives. It runs here, in a worker; nothing leaves the device. The result is a new backbone for the profile form.
       </p>
-      <FileDrop
+      <ImageDrop
         label="Normal training images"
         hint="Defect-free photos of the part (files or a folder; from an MVTec AD folder only train/good is used). They are stored with the run so it can be resumed after a reload."
-        accept={IMAGE_TYPES}
-        multiple
+        testId="train"
         disabled={running}
-        onFiles={(_, picked) => chooseTrainingImages(picked)}
-        testId="train-files"
-        folder={{ label: 'Choose a folder', testId: 'train-folder' }}
+        onPicked={chooseTrainingImages}
       >
         <span className="small" data-testid="train-file-count" data-count={images.count}>
-          {images.count ? `${images.count} image${images.count === 1 ? '' : 's'} (${formatBytes(images.bytes)}) from "${images.dataset}"; ${steps} step${steps === 1 ? '' : 's'} per epoch` : 'No images chosen'}
+          {images.count ? `${plural(images.count, 'image')} (${formatBytes(images.bytes)}) from "${images.dataset}"; ${plural(steps, 'step')} per epoch` : 'No images chosen'}
           {images.note && ` (${images.note})`}
         </span>
-      </FileDrop>
+      </ImageDrop>
       <div className="form-row">
         <label>
           Base backbone
@@ -98,18 +104,15 @@ export function TrainForm() {
       </div>
       <details className="small" open={textures.count > 0}>
         <summary>Anomaly source images (optional)</summary>
-        <FileDrop
+        <ImageDrop
           label="Texture images"
           hint="Images whose content is pasted into the Perlin-noise regions of the synthetic anomalies (e.g. a texture set such as DTD), mixed with the textures made in code. Stored with the run."
-          accept={IMAGE_TYPES}
-          multiple
+          testId="train-texture"
           disabled={running}
-          onFiles={(_, picked) => chooseTextureImages(picked)}
-          testId="train-texture-files"
-          folder={{ label: 'Choose a folder', testId: 'train-texture-folder' }}
+          onPicked={chooseTextureImages}
         >
           <span className="small" data-testid="train-texture-count" data-count={textures.count}>
-            {textures.count ? `${textures.count} texture image${textures.count === 1 ? '' : 's'} (${formatBytes(textures.bytes)})` : 'Procedural textures only'}
+            {textures.count ? `${plural(textures.count, 'texture image')} (${formatBytes(textures.bytes)})` : 'Procedural textures only'}
             {textures.count > 0 && (
               <>
                 {' '}
@@ -119,7 +122,7 @@ export function TrainForm() {
               </>
             )}
           </span>
-        </FileDrop>
+        </ImageDrop>
       </details>
       {problemList.length > 0 && (
         <p className="error small" role="alert" data-testid="train-settings-problem">

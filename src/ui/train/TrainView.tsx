@@ -15,7 +15,7 @@ import {
 } from '../../state/train-actions';
 import { useTrainStore } from '../../state/train-store';
 import { goTo } from '../shell/route';
-import { formatBytes } from '../shell/format';
+import { formatBytes, plural } from '../shell/format';
 import { ProgressBar } from '../shell/ProgressBar';
 import { LossCharts } from './LossCharts';
 import { SampleStrip } from './SampleStrip';
@@ -122,7 +122,7 @@ function Result() {
         <strong data-testid="train-result-label">{b.label}</strong> <span className="small muted">({b.id})</span>
       </p>
       <p className="small muted">
-        Trained on {record!.images.length} images from "{record!.dataset}"{result.textures ? ` with ${result.textures} texture image${result.textures === 1 ? '' : 's'}` : ''} in {result.seconds.toFixed(0)} s on {result.backend}; {formatBytes(b.byteSize)} stored in this browser, weights {b.weightsHash.slice(0, 12)}. It is
+        Trained on {record!.images.length} images from "{record!.dataset}"{result.textures ? ` with ${plural(result.textures, 'texture image')}` : ''} in {result.seconds.toFixed(0)} s on {result.backend}; {formatBytes(b.byteSize)} stored in this browser, weights {b.weightsHash.slice(0, 12)}. It is
         offered in the profile form's backbone list and in Backbones.
       </p>
       <div className="actions">

@@ -1,4 +1,4 @@
-import type { TrainSettings } from '../../worker-bridge/protocol';
+import type { TrainSettings } from '../../engine/tocoad/settings';
 
 /**
  * What is wrong with the form's settings, field by field (the worker checks them again with the trainer's own

@@ -6,7 +6,7 @@
  * Counts were measured on the 2-core development machine, WASM (see README): 30 generated parts (24 learnt, 6 for the threshold) keep the
  * first heatmap well under a minute on a first visit.
  */
-import { DEFAULT_CORESET_RATIO } from '../../engine/patchcore/defaults';
+import { DEFAULT_CORESET_RATIO } from '../engine/patchcore/defaults';
 export const DEMO_PROFILE_ID = 'demo-flanges';
 export const DEMO_PROFILE_NAME = 'Demo: machined flanges';
 /** Every 5th part is held out to set the threshold (the max of their scores): 6 of 30, steadier than 2-3. */

@@ -1,0 +1,85 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { FrameScore } from '../worker-bridge/protocol';
+import { engineError, freshServices, testProfile } from './fake-engine';
+import type { FakeEngine } from './fake-engine';
+import { frameLostToReload, liveSession } from './live-actions';
+import { profileStore } from './services';
+
+let engine: FakeEngine;
+const frame = (score: number): FrameScore => ({ score, map: new Float32Array(4).fill(score), size: 2, grid: 1, width: 256, height: 256, backend: 'wasm', ms: 12 });
+const bitmap = (n: number) => ({ n, width: 256, height: 256 }) as unknown as ImageBitmap;
+
+beforeEach(() => {
+  ({ engine } = freshServices());
+  engine.on('load-profile', ({ key }) => ({ key }));
+});
+
+async function saved(threshold: number | null) {
+  const p = testProfile({ threshold, calibration: [1, 2] });
+  await profileStore().save(p.meta, p.bank);
+  return p.meta;
+}
+
+describe('live scoring', () => {
+  it('loads the profile once, then scores each grabbed frame and judges it against the threshold', async () => {
+    const meta = await saved(2);
+    const scores = [1.5, 3];
+    engine.on('score-frame', () => frame(scores.shift()!));
+    const session = liveSession(meta);
+    const grabbed: number[] = [];
+    const grab = (n: number) => async () => {
+      grabbed.push(engine.payloads('load-profile').length);
+      return bitmap(n);
+    };
+
+    const a = await session.score(grab(1));
+    const b = await session.score(grab(2));
+    expect([a.score, a.verdict, a.normalized]).toEqual([1.5, 'pass', 0.25]);
+    expect([b.score, b.verdict, b.normalized]).toEqual([3, 'fail', 1]);
+    expect(a.map).toHaveLength(4);
+    // The frame is grabbed after the profile is loaded, and loaded only once.
+    expect(grabbed).toEqual([1, 1]);
+    const requests = engine.calls.filter((c) => c.type === 'score-frame');
+    const key = engine.payloads('load-profile')[0].key;
+    expect(requests.map((c) => c.payload)).toEqual([
+      { key, frame: { kind: 'bitmap', bitmap: bitmap(1) } },
+      { key, frame: { kind: 'bitmap', bitmap: bitmap(2) } },
+    ]);
+    expect(requests[0].options.transfer).toEqual([bitmap(1)]);
+  });
+
+  it('has no verdict without a threshold', async () => {
+    const meta = await saved(null);
+    engine.on('score-frame', () => frame(9));
+    expect(await liveSession(meta).score(async () => bitmap(1))).toMatchObject({ score: 9, verdict: null, normalized: null });
+  });
+
+  it('loses the frame when the worker dropped the profile, loads it again, and scores the next one', async () => {
+    const meta = await saved(2);
+    let dropped = true;
+    engine.on('score-frame', () => {
+      if (dropped) {
+        dropped = false;
+        throw engineError('profile not loaded', 'not-loaded');
+      }
+      return frame(2);
+    });
+    const session = liveSession(meta);
+    const lost = await session.score(async () => bitmap(1)).catch((e: unknown) => e);
+    expect(frameLostToReload(lost)).toBe(true);
+    expect(engine.payloads('load-profile')).toHaveLength(2);
+    expect(await session.score(async () => bitmap(2))).toMatchObject({ verdict: 'fail', normalized: 0.5 });
+    expect(engine.payloads('load-profile')).toHaveLength(2);
+  });
+
+  it('passes other engine errors on as they are', async () => {
+    const meta = await saved(2);
+    engine.on('score-frame', () => {
+      throw engineError('the WebGPU device was lost');
+    });
+    const e = await liveSession(meta).score(async () => bitmap(1)).catch((err: unknown) => err);
+    expect(frameLostToReload(e)).toBe(false);
+    expect((e as Error).message).toBe('the WebGPU device was lost');
+    expect(engine.payloads('load-profile')).toHaveLength(1);
+  });
+});

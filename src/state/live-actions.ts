@@ -1,0 +1,44 @@
+/**
+ * Live camera scoring: the Live view hands frames to a session on one profile, which loads the profile in the
+ * worker once and scores each frame there ('score-frame', the bitmap transferred), judged against the profile's
+ * threshold. When the worker no longer holds the profile (after a backend switch) it is loaded again and that
+ * frame is lost: the error says so (`frameLostToReload`) and the next frame is scored as usual.
+ */
+import type { ProfileMeta } from '../engine/profile/profile';
+import { judge } from '../engine/profile/verdict';
+import type { Judgement } from '../engine/profile/verdict';
+import { EngineError } from '../worker-bridge';
+import type { FrameScore } from '../worker-bridge/protocol';
+import { ensureLoaded } from './actions';
+import { engine } from './services';
+
+/** A scored frame: the worker's score and anomaly map, with the verdict and normalised score under the profile's threshold. */
+export type LiveFrame = FrameScore & Judgement;
+
+interface LiveSession {
+  /** Scores one frame: `grab` is called once the profile is loaded, and its bitmap handed to the worker. */
+  score(grab: () => Promise<ImageBitmap>): Promise<LiveFrame>;
+}
+
+export function liveSession(meta: ProfileMeta): LiveSession {
+  let key: string | null = null;
+  return {
+    async score(grab) {
+      key ??= await ensureLoaded(meta.id);
+      const bitmap = await grab();
+      let r: FrameScore;
+      try {
+        r = await engine().request('score-frame', { key, frame: { kind: 'bitmap', bitmap } }, { transfer: [bitmap] });
+      } catch (e) {
+        if (frameLostToReload(e)) key = await ensureLoaded(meta.id, true);
+        throw e;
+      }
+      return { ...r, ...judge(r.score, meta.threshold.value, meta.calibrationScores) };
+    },
+  };
+}
+
+/** True for the error of a frame lost while the profile was loaded again: nothing to show, the next frame scores. */
+export function frameLostToReload(e: unknown): boolean {
+  return e instanceof EngineError && e.code === 'not-loaded';
+}

@@ -7,29 +7,21 @@
  */
 import type { TrainableSource } from '../../src/engine/backbones/trainable';
 import { readTrainableSource } from '../../src/engine/backbones/trainable';
-import type { FileSource } from '../../src/engine/backbones/weights-file';
 import type { RgbImage } from '../../src/engine/image/types';
 import type { Progress } from '../../src/engine/progress';
 import { stageReporter, throwIfAborted } from '../../src/engine/progress';
 import { decodeCheckpoint } from '../../src/engine/tocoad/checkpoint';
 import type { ToCoADOptions } from '../../src/engine/tocoad/trainer';
 import { resolveOptions, trainToCoAD } from '../../src/engine/tocoad/trainer';
-import type { BackendName, FileBytes, TrainEvent, TrainResult, TrainStart } from '../../src/worker-bridge/protocol';
+import type { FileBytes, TrainResult, TrainStart } from '../../src/worker-bridge/protocol';
 import { checkImageBytes } from '../decode';
 import { ReportingGate, setActiveRun, untilIdle } from './pause';
 import { save } from './save';
 import { joinParts, splitBytes, toTrainSample } from './transfer';
+import type { TrainingHost } from './host';
 
 const SAMPLE_COUNT = 4;
 
-export interface TrainingHost {
-  /** The base backbone's folder: the bundled one over fetch, or a stored one from IndexedDB. */
-  baseSource(id: string): Promise<{ source: FileSource; where: string; bundled: boolean }>;
-  backend(): BackendName;
-  /** An image file's bytes -> RGB; errors name the file. */
-  decode(file: FileBytes): Promise<RgbImage>;
-  emit(event: TrainEvent): void;
-}
 
 /** Refuses files that are not images before anything is loaded, naming every one. */
 function checkFiles(files: FileBytes[], what: string): void {
@@ -143,3 +135,5 @@ export async function runTraining(req: TrainStart, signal: AbortSignal, onProgre
   throwIfAborted(signal);
   return save(req, base, result, files.length, textures.length, host, onProgress, t0);
 }
+
+export type { TrainingHost };

@@ -13,7 +13,7 @@ import type { trainToCoAD } from '../../src/engine/tocoad/trainer';
 import type { BackboneInfo } from '../../src/storage/backbone-store';
 import type { TrainResult, TrainStart } from '../../src/worker-bridge/protocol';
 import { backbones } from '../backbones';
-import type { TrainingHost } from './run';
+import type { TrainingHost } from './host';
 
 const slug = (s: string) => s.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').toLowerCase() || 'images';
 

@@ -6,11 +6,10 @@
  * evaluated on the same folder appears side by side with the first. Screenshots.
  */
 import { expect, test } from '@playwright/test';
-import type { BrowserContext, Page } from '@playwright/test';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { Page } from '@playwright/test';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildProfile, chooseBackend, cli, DATASETS, LONG_TASK_OBSERVER, profileRow } from './support';
+import { buildProfile, chooseBackend, cli, DATASETS, openSharedPage, profileRow } from './support';
 
 const GLASS = join(DATASETS, 'glass');
 const HAVE_GLASS = existsSync(join(GLASS, 'train', 'good')) && existsSync(join(GLASS, 'test'));
@@ -21,20 +20,17 @@ const METRICS = ['image_auroc', 'pixel_auroc', 'aupro', 'f1_max'] as const;
 test.describe.configure({ mode: 'serial' });
 test.skip(!HAVE_GLASS, `needs the glass dataset at ${GLASS} (../shared/datasets, or set DATASETS_DIR)`);
 
-let context: BrowserContext;
+let shared: Awaited<ReturnType<typeof openSharedPage>>;
 let page: Page;
 let work: string;
 
 test.beforeAll(async ({ browser }) => {
-  context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 800 } });
-  await context.addInitScript(LONG_TASK_OBSERVER);
-  page = await context.newPage();
-  work = mkdtempSync(join(tmpdir(), 'ai-evaluate-'));
+  shared = await openSharedPage(browser, 'ai-evaluate-');
+  ({ page, work } = shared);
 });
 
 test.afterAll(async () => {
-  await context?.close();
-  if (work) rmSync(work, { recursive: true, force: true });
+  await shared?.close();
 });
 
 test('glass evaluated in the page equals `eval` of the CLI on the exported profile', async () => {

@@ -1,8 +1,9 @@
 /** Helpers for the engine e2e tests: dataset files, the app's controls, the CLI. */
 import { expect } from '@playwright/test';
-import type { Page } from '@playwright/test';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -119,4 +120,25 @@ const run = promisify(execFile);
 export async function cli(args: string[]): Promise<string> {
   const { stdout } = await run('npx', ['tsx', 'src/cli/main.ts', ...args], { cwd: process.cwd(), maxBuffer: 64 * 1024 * 1024, timeout: 240_000 });
   return stdout;
+}
+
+/**
+ * One browser context and page shared by a serial spec (downloads on, the long-task observer installed, page errors
+ * logged), with a temporary working folder; `close` ends both.
+ */
+export async function openSharedPage(browser: Browser, prefix: string): Promise<{ context: BrowserContext; page: Page; work: string; close(): Promise<void> }> {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 800 } });
+  await context.addInitScript(LONG_TASK_OBSERVER);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
+  const work = mkdtempSync(join(tmpdir(), prefix));
+  return {
+    context,
+    page,
+    work,
+    close: async () => {
+      await context.close();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
 }

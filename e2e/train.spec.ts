@@ -10,33 +10,29 @@
  */
 import { expect, test } from '@playwright/test';
 import type { BrowserContext, Page } from '@playwright/test';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { chooseBackend, HAVE_BOTTLE, LONG_TASK_OBSERVER, longTasksBetween, pageNow, profileRow, scoreImage, selectProfile, SKIP_REASON, TEST_DEFECT, trainImages, waitEngineReady } from './support';
+import { chooseBackend, HAVE_BOTTLE, longTasksBetween, openSharedPage, pageNow, profileRow, scoreImage, selectProfile, SKIP_REASON, TEST_DEFECT, trainImages, waitEngineReady } from './support';
 
 test.describe.configure({ mode: 'serial' });
 test.skip(!HAVE_BOTTLE, SKIP_REASON);
 
 const SHOTS = 'docs/screenshots';
+let shared: Awaited<ReturnType<typeof openSharedPage>>;
 let context: BrowserContext;
 let page: Page;
 let work: string;
 
 test.beforeAll(async ({ browser }) => {
-  context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 800 } });
-  await context.addInitScript(LONG_TASK_OBSERVER);
-  page = await context.newPage();
-  page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
+  shared = await openSharedPage(browser, 'ai-train-');
+  ({ context, page, work } = shared);
   page.on('console', (m) => {
     if (m.type() === 'error') console.log(`[page error] ${m.text()}`);
   });
-  work = mkdtempSync(join(tmpdir(), 'ai-train-'));
 });
 
 test.afterAll(async () => {
-  await context?.close();
-  if (work) rmSync(work, { recursive: true, force: true });
+  await shared?.close();
 });
 
 async function openTrain(p: Page): Promise<void> {

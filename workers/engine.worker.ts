@@ -26,6 +26,7 @@ import { loadProfile } from './handlers/load-profile';
 import { exportProfile, importProfile } from './handlers/profile-files';
 import { score, scoreFrame } from './handlers/score';
 import { trainPause, trainStart } from './handlers/train';
+import type { Handler, Req } from './handlers/types';
 import { Session } from './session';
 import { fetchSource } from './session/model-files';
 
@@ -60,35 +61,27 @@ const session = new Session({
 
 type Result = ResultMap[keyof ResultMap];
 
-/** The requests that use the backend, run one at a time from the queue. */
+/** The requests that use the backend, run one at a time from the queue, and their handlers. */
+const backendHandlers: { [K in BackendRequestType]: Handler<K> } = {
+  init,
+  'set-backend': setBackend,
+  build,
+  'load-profile': loadProfile,
+  'convert-backbone': convert,
+  score,
+  'score-frame': scoreFrame,
+  'demo-build': demoBuild,
+  evaluate,
+  bench,
+  'train-start': trainStart,
+};
+type BackendRequestType = 'init' | 'set-backend' | 'build' | 'load-profile' | 'convert-backbone' | 'score' | 'score-frame' | 'demo-build' | 'evaluate' | 'bench' | 'train-start';
+
 async function handle(req: EngineRequest, signal: AbortSignal, onProgress: (p: Progress) => void): Promise<Result> {
   throwIfAborted(signal);
-  switch (req.type) {
-    case 'init':
-      return init(req, session, signal, onProgress);
-    case 'set-backend':
-      return setBackend(req, session, signal, onProgress);
-    case 'build':
-      return build(req, session, signal, onProgress);
-    case 'load-profile':
-      return loadProfile(req, session, signal, onProgress);
-    case 'convert-backbone':
-      return convert(req, session, signal, onProgress);
-    case 'score':
-      return score(req, session, signal, onProgress);
-    case 'score-frame':
-      return scoreFrame(req, session, signal, onProgress);
-    case 'demo-build':
-      return demoBuild(req, session, signal, onProgress);
-    case 'evaluate':
-      return evaluate(req, session, signal, onProgress);
-    case 'bench':
-      return bench(req, session, signal, onProgress);
-    case 'train-start':
-      return trainStart(req, session, signal, onProgress);
-    default:
-      throw new Error(`unknown request ${(req as { type: string }).type}`);
-  }
+  const handler = backendHandlers[req.type as BackendRequestType] as Handler<BackendRequestType> | undefined;
+  if (!handler) throw new Error(`unknown request ${req.type}`);
+  return handler(req as Req<BackendRequestType>, session, signal, onProgress);
 }
 
 function serializeError(e: unknown): SerializedError {

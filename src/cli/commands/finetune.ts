@@ -8,7 +8,6 @@ import { readTrainableSource } from '../../engine/backbones/trainable';
 import type { TapName } from '../../engine/backbones/spec';
 import { decodeCheckpoint } from '../../engine/tocoad/checkpoint';
 import { fineTunedRecord, packFineTuned } from '../../engine/tocoad/export';
-import type { GeneratorKind } from '../../engine/tocoad/generator';
 import type { ToCoADOptions } from '../../engine/tocoad/trainer';
 import { DEFAULT_TOCOAD, resolveOptions, trainToCoAD } from '../../engine/tocoad/trainer';
 import { backboneFolder } from '../../node/backbones';
@@ -19,26 +18,19 @@ import { initNodeBackend } from '../../node/tf-backend';
 import type { NodeBackend } from '../../node/tf-backend';
 import { progressBars } from '../progress-bar';
 import { DEFAULT_CORESET_RATIO } from '../../engine/patchcore/defaults';
+import type { TrainSettings } from '../../engine/tocoad/settings';
 
 /**
  * `finetune`: ToCoAD stage I + II on DIR/train/good, writing a backbone folder that `fit`, `eval` and the app load
  * with `--backbone <out>`. Progress bars go to stderr; stdout carries one JSON object per line (start, step, epoch,
  * checkpoint, saved, compare), so runs can be logged and plotted.
  */
-interface FinetuneArgs {
+/** The flags: the Train view's settings (under the same names, but `--batch`), and the CLI's own. */
+interface FinetuneArgs extends Omit<TrainSettings, 'batchSize'> {
   data: string;
   out: string;
   backbone: string;
-  stage1Epochs: number;
-  stage2Epochs: number;
   batch: number;
-  microBatch: number;
-  lambda: number;
-  generator: GeneratorKind;
-  imageSize: number;
-  seed: number;
-  stage1Lr: number;
-  stage2Lr: number;
   trainFrom: TapName;
   freezeBnAffine?: boolean;
   textures?: string;

@@ -1,5 +1,5 @@
 import type { RawTensor } from './dtypes';
-import { CheckpointError } from './errors';
+import { CheckpointError, guarded } from './errors';
 import type { ProgressCallback } from './pth';
 import { looksLikeLegacyPth, readPth } from './pth';
 import { looksLikeSafetensors, readSafetensors } from './safetensors';
@@ -29,10 +29,14 @@ export function sniffCheckpoint(bytes: Uint8Array): CheckpointFormat | undefined
  * Pure (no I/O), so the app's Web Worker can call it on a dropped file.
  */
 export function readCheckpoint(bytes: Uint8Array, fileName: string, onProgress?: ProgressCallback): Checkpoint {
+  return guarded(fileName, () => read(bytes, fileName, onProgress));
+}
+
+function read(bytes: Uint8Array, fileName: string, onProgress?: ProgressCallback): Checkpoint {
   const format = sniffCheckpoint(bytes);
   if (!format) throw new CheckpointError(fileName, 'not a PyTorch (.pth) or safetensors checkpoint: the file starts with neither a zip header, a pickle nor a safetensors header');
   if (format === 'safetensors') {
-    const file = readSafetensors(bytes, fileName);
+    const file = readSafetensors(bytes, fileName, { allowTrailingBytes: false });
     const root = new Map<string, RawTensor>(file.tensors.map((t) => [t.name, { dtype: t.dtype, shape: t.shape, data: t.data }]));
     onProgress?.(1);
     return { format, root, metadata: file.metadata };

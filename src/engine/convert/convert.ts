@@ -3,7 +3,7 @@ import type { ExportedBackboneMetadata } from '../backbones/torchvision-names';
 import { readExportedMetadata } from '../backbones/torchvision-names';
 import type { CheckpointFormat } from './checkpoint';
 import { readCheckpoint } from './checkpoint';
-import { CheckpointError } from './errors';
+import { CheckpointError, guarded } from './errors';
 import type { ResNetLayout, ValidatedWeights } from './resnet-layout';
 import { describeLayout, truncateLayout, validateResNet } from './resnet-layout';
 import { findStateDict } from './state-dict';
@@ -70,6 +70,10 @@ export interface CheckpointWeights {
  * dict, strips prefixes and validates it against the torchvision bottleneck-ResNet layout.
  */
 export function readResNetCheckpoint(bytes: Uint8Array, fileName: string, onProgress?: (fraction: number) => void): CheckpointWeights {
+  return guarded(fileName, () => readResNet(bytes, fileName, onProgress));
+}
+
+function readResNet(bytes: Uint8Array, fileName: string, onProgress?: (fraction: number) => void): CheckpointWeights {
   const checkpoint = readCheckpoint(bytes, fileName, onProgress);
   const sd = findStateDict(checkpoint.root, fileName);
   return {
@@ -89,6 +93,10 @@ export function readResNetCheckpoint(bytes: Uint8Array, fileName: string, onProg
  * id and label; the bundled model's id is never reused, as the weights hash differs).
  */
 export function convertCheckpoint(bytes: Uint8Array, fileName: string, options: ConvertOptions = {}): ConversionResult {
+  return guarded(fileName, () => convert(bytes, fileName, options));
+}
+
+function convert(bytes: Uint8Array, fileName: string, options: ConvertOptions): ConversionResult {
   const read = readResNetCheckpoint(bytes, fileName, (f) => options.onProgress?.(f, 'read'));
   let exported: ExportedBackboneMetadata;
   try {

@@ -1,5 +1,5 @@
 import { ByteReader } from './byte-reader';
-import { CheckpointError } from './errors';
+import { CheckpointError, toCheckpointError } from './errors';
 
 /**
  * A minimal, safe unpickler: it knows the opcodes `torch.save` and `pickle.dump` (protocols 2-5)
@@ -35,6 +35,19 @@ export interface UnpickleResult {
 }
 
 const MAX_LONG_BYTES = 1024;
+/**
+ * Object budget: every opcode that creates a JavaScript object (a dict, a tuple or list, a byte
+ * string view, a REDUCE or persistent-id result) costs units of about 50 bytes of memory, and the
+ * units spent may not exceed this floor plus one per OBJECT_BUDGET_BYTES bytes of pickle read so
+ * far. A PyTorch state-dict pickle spends about one unit per 10 bytes; a hostile one made of
+ * one-byte EMPTY_DICT opcodes would otherwise turn a 2 MB file into ~400 MB of Maps.
+ */
+const OBJECT_BUDGET_FLOOR = 4096;
+const OBJECT_BUDGET_BYTES = 2;
+const COST_MAP = 4;
+const COST_ARRAY = 1;
+const COST_BYTES = 2;
+const COST_CALL = 4;
 
 const OPCODE_NAMES: Record<number, string> = {
   0x52: 'REDUCE', 0x62: 'BUILD', 0x63: 'GLOBAL', 0x93: 'STACK_GLOBAL', 0x81: 'NEWOBJ', 0x92: 'NEWOBJ_EX',
@@ -50,30 +63,52 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
-/** Two's-complement little-endian integer of `b.length` bytes. */
+/** Two's-complement little-endian integer of `b.length` bytes (linear time: via one hex string). */
 function decodeLong(b: Uint8Array): number | bigint {
   if (b.length === 0) return 0;
-  let v = 0n;
-  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
+  let hex = '';
+  for (let i = b.length - 1; i >= 0; i--) hex += b[i].toString(16).padStart(2, '0');
+  let v = BigInt(`0x${hex}`);
   if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
 function latin1(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
-  return s;
+  const parts: string[] = [];
+  for (let i = 0; i < b.length; i += 8192) parts.push(String.fromCharCode(...b.subarray(i, i + 8192)));
+  return parts.join('');
 }
 
-/** Unpickles one object starting at `start`; throws CheckpointError on anything it does not allow. */
+/**
+ * Unpickles one object starting at `start`; throws CheckpointError on anything it does not allow
+ * (and on anything else that goes wrong: no other error escapes).
+ */
 export function unpickle(bytes: Uint8Array, options: UnpickleOptions, start = 0): UnpickleResult {
+  const r = new ByteReader(bytes, options.where, start);
+  try {
+    return run(r, options, start);
+  } catch (e) {
+    if (e instanceof CheckpointError) throw e;
+    throw toCheckpointError(options.where, e);
+  }
+}
+
+function run(r: ByteReader, options: UnpickleOptions, start: number): UnpickleResult {
   const { where, globals } = options;
-  const r = new ByteReader(bytes, where, start);
+  const bytes = r.bytes;
+  let spent = 0;
   const stack: unknown[] = [];
   const marks: number[] = [];
   const memo = new Map<number, unknown>();
   const fail = (msg: string, at: number): never => {
     throw new CheckpointError(where, `pickle at offset ${at}: ${msg}`);
+  };
+  /** Charges `units` to the object budget (see OBJECT_BUDGET_BYTES). */
+  const spend = (units: number, at: number) => {
+    spent += units;
+    if (spent > OBJECT_BUDGET_FLOOR + (r.pos - start) / OBJECT_BUDGET_BYTES) {
+      fail(`the pickle creates more objects than its ${r.pos - start} bytes can describe in a checkpoint (an allocation bomb?); refusing it`, at);
+    }
   };
   const pop = (at: number): unknown => {
     if (stack.length === 0 || (marks.length > 0 && stack.length <= marks[marks.length - 1])) fail('the stack is empty (corrupt pickle)', at);
@@ -86,7 +121,9 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions, start = 0)
   const popMark = (at: number): unknown[] => {
     const m = marks.pop();
     if (m === undefined) fail('no MARK to pop to (corrupt pickle)', at);
-    return stack.splice(m!);
+    const items = stack.splice(m!);
+    spend(COST_ARRAY + items.length / 8, at);
+    return items;
   };
   const resolve = (module: string, name: string, at: number): unknown => {
     const key = `${module}.${name}`;
@@ -103,11 +140,13 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions, start = 0)
   const setItems = (dict: unknown, items: unknown[], at: number) => {
     if (!(dict instanceof Map)) fail(`SETITEM(S) on ${describe(dict)}`, at);
     if (items.length % 2) fail('SETITEMS with an odd number of items', at);
+    spend(items.length / 2, at);
     for (let i = 0; i < items.length; i += 2) (dict as Map<unknown, unknown>).set(items[i], items[i + 1]);
   };
   const appendItems = (list: unknown, items: unknown[], at: number) => {
     if (!Array.isArray(list)) fail(`APPEND(S) on ${describe(list)}`, at);
-    (list as unknown[]).push(...items);
+    // One by one: push(...items) overflows the call stack for long lists.
+    for (const item of items) (list as unknown[]).push(item);
   };
   const memoPut = (i: number, at: number) => memo.set(i, top(at));
   const memoGet = (i: number, at: number) => {
@@ -189,32 +228,41 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions, start = 0)
         stack.push(latin1(r.take(r.u8())));
         break;
       case 0x42: // BINBYTES
+        spend(COST_BYTES, at);
         stack.push(r.take(r.u32()));
         break;
       case 0x43: // SHORT_BINBYTES
+        spend(COST_BYTES, at);
         stack.push(r.take(r.u8()));
         break;
       case 0x8e: // BINBYTES8
+        spend(COST_BYTES, at);
         stack.push(r.take(r.u64()));
         break;
       case 0x7d: // EMPTY_DICT
+        spend(COST_MAP, at);
         stack.push(new Map());
         break;
       case 0x5d: // EMPTY_LIST
+        spend(COST_ARRAY, at);
         stack.push([]);
         break;
       case 0x29: // EMPTY_TUPLE
+        spend(COST_ARRAY, at);
         stack.push([]);
         break;
       case 0x85: // TUPLE1
+        spend(COST_ARRAY, at);
         stack.push([pop(at)]);
         break;
       case 0x86: {
+        spend(COST_ARRAY, at);
         const b = pop(at);
         stack.push([pop(at), b]);
         break;
       }
       case 0x87: {
+        spend(COST_ARRAY, at);
         const c = pop(at);
         const b = pop(at);
         stack.push([pop(at), b, c]);
@@ -226,6 +274,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions, start = 0)
         break;
       case 0x64: {
         // DICT
+        spend(COST_MAP, at);
         const d = new Map();
         setItems(d, popMark(at), at);
         stack.push(d);
@@ -289,6 +338,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions, start = 0)
         const fn = pop(at);
         if (!(fn instanceof PickleFunction)) fail(`REDUCE on ${describe(fn)}, which is not an allowed callable`, at);
         if (!Array.isArray(args)) fail(`REDUCE with ${describe(args)} as arguments`, at);
+        spend(COST_CALL, at);
         try {
           stack.push((fn as PickleFunction).call(args as unknown[]));
         } catch (e) {
@@ -308,6 +358,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions, start = 0)
         // BINPERSID
         const pid = pop(at);
         if (!options.persistentLoad) fail('persistent ids are not allowed here', at);
+        spend(COST_CALL, at);
         try {
           stack.push(options.persistentLoad!(pid));
         } catch (e) {

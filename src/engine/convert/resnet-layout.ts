@@ -2,7 +2,7 @@ import type { NamedTensors } from '../backbones/named-tensors';
 import type { Architecture } from '../backbones/spec';
 import type { RawTensor } from './dtypes';
 import { FLOAT_DTYPES, toFloat32 } from './dtypes';
-import { CheckpointError, listNames } from './errors';
+import { CheckpointError, guarded, listNames } from './errors';
 
 /**
  * The torchvision bottleneck-ResNet layout (conv1/bn1, layer{1..4}.{b}.conv{1,2,3}/bn{1,2,3},
@@ -133,9 +133,14 @@ export interface ValidatedWeights {
 /**
  * Checks a (prefix-stripped) state dict against the torchvision layout it implies and converts
  * its tensors to float32. Missing keys, shape mismatches and non-float weights are all listed by
- * name in one CheckpointError; unexpected keys are returned for the caller to report.
+ * name in one CheckpointError, as are weights holding NaN or infinity; unexpected keys are
+ * returned for the caller to report.
  */
 export function validateResNet(sd: Map<string, RawTensor>, where: string): ValidatedWeights {
+  return guarded(where, () => validate(sd, where));
+}
+
+function validate(sd: Map<string, RawTensor>, where: string): ValidatedWeights {
   const shapes = new Map([...sd].map(([k, t]) => [k, t.shape]));
   const layout = inferLayout(shapes, where);
   const expected = expectedShapes(layout);
@@ -160,6 +165,14 @@ export function validateResNet(sd: Map<string, RawTensor>, where: string): Valid
     (isIgnorableKey(k) ? ignored : unexpected).push(k);
   }
   const tensors: NamedTensors = new Map();
-  for (const [k, shape] of expected) tensors.set(k, { shape, data: toFloat32(sd.get(k)!) });
+  const nonFinite: string[] = [];
+  for (const [k, shape] of expected) {
+    const data = toFloat32(sd.get(k)!);
+    let bad = 0;
+    for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) bad++;
+    if (bad) nonFinite.push(`${k} (${bad} of ${data.length} values)`);
+    tensors.set(k, { shape, data });
+  }
+  if (nonFinite.length) throw new CheckpointError(where, `the weights hold non-finite values (NaN or infinity), which would poison every score: ${listNames(nonFinite, 8)}`);
   return { layout, tensors, ignored, unexpected };
 }

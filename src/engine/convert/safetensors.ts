@@ -1,6 +1,6 @@
 import type { RawTensor, TensorDType } from './dtypes';
 import { DTYPE_BYTES, elementCount, isTensorDType } from './dtypes';
-import { CheckpointError } from './errors';
+import { CheckpointError, clip, guarded } from './errors';
 
 /**
  * The safetensors format (https://github.com/huggingface/safetensors): an 8-byte little-endian
@@ -34,11 +34,25 @@ export function looksLikeSafetensors(bytes: Uint8Array): boolean {
   return n >= 2n && bytes[8] === 0x7b;
 }
 
+export interface ReadSafetensorsOptions {
+  /**
+   * Accept bytes after the last tensor's data (default true, for callers that report them in their
+   * own words). The reference implementation refuses them; readCheckpoint passes false.
+   */
+  allowTrailingBytes?: boolean;
+}
+
 /**
  * Parses a safetensors file. Tensor data are views into `bytes` (no copy). `name` identifies the
- * file in error messages. Every offset, size and dtype is checked before it is used.
+ * file in error messages. Every offset, size and dtype is checked before it is used and, as the
+ * reference implementation requires, the tensors' data_offsets, sorted, must tile the data
+ * section from its start without overlap or gap.
  */
-export function readSafetensors(bytes: Uint8Array, name: string): SafetensorsFile {
+export function readSafetensors(bytes: Uint8Array, name: string, options: ReadSafetensorsOptions = {}): SafetensorsFile {
+  return guarded(name, () => parse(bytes, name, options.allowTrailingBytes ?? true));
+}
+
+function parse(bytes: Uint8Array, name: string, allowTrailingBytes: boolean): SafetensorsFile {
   const fail = (msg: string): never => {
     throw new CheckpointError(name, msg);
   };
@@ -58,29 +72,42 @@ export function readSafetensors(bytes: Uint8Array, name: string): SafetensorsFil
   const dataLen = bytes.length - dataStart;
   const metadata: Record<string, string> = {};
   const tensors: SafetensorsTensor[] = [];
+  const spans: { key: string; begin: number; end: number }[] = [];
   for (const [key, value] of Object.entries(header as Record<string, unknown>)) {
+    const tensor = `tensor "${clip(key)}"`;
     if (key === '__metadata__') {
       if (!value || typeof value !== 'object' || Array.isArray(value)) fail('__metadata__ is not an object');
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        if (typeof v !== 'string') fail(`__metadata__.${k} is not a string`);
+        if (typeof v !== 'string') fail(`__metadata__.${clip(k)} is not a string`);
         metadata[k] = v as string;
       }
       continue;
     }
     const info = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (!info || typeof info !== 'object') fail(`tensor "${key}" has no description`);
-    if (!isTensorDType(info.dtype)) fail(`tensor "${key}" has dtype ${JSON.stringify(info.dtype)}, which is not supported`);
+    if (!info || typeof info !== 'object') fail(`${tensor} has no description`);
+    if (!isTensorDType(info.dtype)) fail(`${tensor} has dtype ${clip(String(JSON.stringify(info.dtype)))}, which is not supported`);
     const dtype = info.dtype as TensorDType;
     const shape = info.shape;
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`tensor "${key}" has an invalid shape ${JSON.stringify(shape)}`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`${tensor} has an invalid shape ${clip(String(JSON.stringify(shape)))}`);
     const offs = info.data_offsets;
-    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isSafeInteger(o) && o >= 0)) fail(`tensor "${key}" has invalid data_offsets ${JSON.stringify(offs)}`);
+    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isSafeInteger(o) && o >= 0)) fail(`${tensor} has invalid data_offsets ${clip(String(JSON.stringify(offs)))}`);
     const [begin, end] = offs as number[];
-    if (begin > end || end > dataLen) fail(`tensor "${key}" has data_offsets [${begin}, ${end}] outside the ${dataLen}-byte data section`);
+    if (begin > end || end > dataLen) fail(`${tensor} has data_offsets [${begin}, ${end}] outside the ${dataLen}-byte data section`);
     const expected = elementCount(shape as number[]) * DTYPE_BYTES[dtype];
-    if (end - begin !== expected) fail(`tensor "${key}" of shape [${shape}] and dtype ${dtype} needs ${expected} bytes but its data_offsets span ${end - begin}`);
+    if (end - begin !== expected) fail(`${tensor} of shape [${shape}] and dtype ${dtype} needs ${expected} bytes but its data_offsets span ${end - begin}`);
+    spans.push({ key, begin, end });
     tensors.push({ name: key, dtype, shape: [...(shape as number[])], data: bytes.subarray(dataStart + begin, dataStart + end) });
   }
+  // As the reference implementation: sorted by offset, the tensors tile the data section exactly.
+  spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let at = 0;
+  for (let i = 0; i < spans.length; i++) {
+    const { key, begin, end } = spans[i];
+    if (begin < at) fail(`tensor "${clip(key)}" (data_offsets [${begin}, ${end}]) overlaps tensor "${clip(spans[i - 1].key)}" (which ends at ${at}): tensors may not share bytes`);
+    if (begin > at) fail(`tensor "${clip(key)}" starts at data offset ${begin}, but the data before it ends at ${at}: the data section has a ${begin - at}-byte gap`);
+    at = end;
+  }
+  if (!allowTrailingBytes && at !== dataLen) fail(`the tensors' data ends at offset ${at} of the ${dataLen}-byte data section: ${dataLen - at} bytes follow that no tensor describes`);
   return { tensors, metadata };
 }
 

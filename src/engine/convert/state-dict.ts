@@ -1,5 +1,5 @@
 import type { RawTensor } from './dtypes';
-import { CheckpointError, listNames } from './errors';
+import { CheckpointError, clip, guarded } from './errors';
 
 /**
  * Finds the state dict inside a loaded checkpoint: the object itself, or one nested under
@@ -34,12 +34,30 @@ function tensorCount(v: unknown): number {
   return n;
 }
 
+/** A dict key for a message: strings quoted, numbers as they are, anything else by its kind (never serialised: it may be huge or cyclic). */
+function keyText(k: unknown): string {
+  if (typeof k === 'string') return JSON.stringify(clip(k));
+  if (typeof k === 'number' || typeof k === 'bigint' || typeof k === 'boolean') return String(k);
+  if (k === null) return 'None';
+  if (Array.isArray(k)) return 'a tuple';
+  return `a ${typeof k}`;
+}
+
 function describeKeys(m: Map<unknown, unknown>): string {
-  return listNames([...m.keys()].map((k) => JSON.stringify(k)), 8);
+  const keys: string[] = [];
+  for (const k of m.keys()) {
+    if (keys.length === 8) break;
+    keys.push(keyText(k));
+  }
+  return keys.join(', ') + (m.size > keys.length ? ` (and ${m.size - keys.length} more)` : '');
 }
 
 /** Locates and normalises the state dict of a checkpoint root; throws CheckpointError if there is none. */
 export function findStateDict(root: unknown, where: string): StateDict {
+  return guarded(where, () => find(root, where));
+}
+
+function find(root: unknown, where: string): StateDict {
   if (!(root instanceof Map)) throw new CheckpointError(where, 'the checkpoint does not hold a dict (a state dict was expected)');
   let node: Map<unknown, unknown> = root;
   const path: string[] = [];
@@ -57,7 +75,7 @@ export function findStateDict(root: unknown, where: string): StateDict {
   const nonTensorKeys: string[] = [];
   for (const [k, v] of node) {
     if (typeof k !== 'string' || !isRawTensor(v)) {
-      nonTensorKeys.push(String(k));
+      nonTensorKeys.push(typeof k === 'string' ? k : keyText(k));
       continue;
     }
     let name = k;

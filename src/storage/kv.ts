@@ -14,6 +14,32 @@ export interface KeyValueStore {
   /** All or nothing, in one transaction. */
   delMany(keys: string[]): Promise<void>;
   keys(): Promise<string[]>;
+  /**
+   * Runs `fn` alone among every tab and worker of this origin that uses the same database (a sweep never runs while
+   * another tab is half-way through a save): the Web Locks API in the browser, an in-process lock elsewhere.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** An in-process lock: calls run one after another, in order (a failure does not stop the next). */
+export function inProcessLock(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>) => {
+    const result = tail.then(fn);
+    tail = result.catch(() => undefined);
+    return result;
+  };
+}
+
+interface LockManagerLike {
+  request<T>(name: string, callback: () => Promise<T>): Promise<T>;
+}
+
+/** The origin-wide lock of the Web Locks API where there is one (browsers, workers), else an in-process lock. */
+export function originLock(name: string): <T>(fn: () => Promise<T>) => Promise<T> {
+  const locks = (globalThis.navigator as { locks?: LockManagerLike } | undefined)?.locks;
+  if (!locks) return inProcessLock();
+  return <T>(fn: () => Promise<T>) => locks.request(name, fn);
 }
 
 export const DB_NAME = 'anomaly-inspector';
@@ -21,7 +47,9 @@ export const STORE_NAME = 'kv';
 
 export function idbStore(dbName = DB_NAME, storeName = STORE_NAME): KeyValueStore {
   const store: UseStore = createStore(dbName, storeName);
+  const lock = originLock(`${dbName}/${storeName}`);
   return {
+    exclusive: (fn) => lock(fn),
     get: (k) => get(k, store),
     getMany: (ks) => getMany(ks, store),
     set: (k, v) => set(k, v, store),
@@ -34,6 +62,8 @@ export function idbStore(dbName = DB_NAME, storeName = STORE_NAME): KeyValueStor
 /** In memory, for tests. `failOn(write)` makes the n-th following write throw `error` (nothing written). */
 export class MemoryStore implements KeyValueStore {
   readonly data = new Map<string, unknown>();
+  /** Shared by every store opened on this MemoryStore, as the origin's lock is by every tab. */
+  readonly exclusive = inProcessLock();
   private writes = 0;
   private failures = new Map<number, Error>();
 

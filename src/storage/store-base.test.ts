@@ -68,4 +68,26 @@ describe('StoreBase', () => {
     expect(err.message).toContain('Not enough storage to save thing b');
     expect(await kv.keys()).toEqual([]);
   });
+
+  it('a second tab opening while the first saves cannot sweep the parts of the version being written', async () => {
+    // Two stores on one database, as two tabs; every operation takes a turn of the event loop, as IndexedDB does.
+    const shared = new MemoryStore();
+    const slow: MemoryStore = Object.assign(Object.create(shared), {
+      setMany: async (entries: [string, unknown][]) => {
+        await new Promise((r) => setTimeout(r, 5));
+        return shared.setMany(entries);
+      },
+    });
+    const first = new ThingStore(slow);
+    const second = new ThingStore(shared);
+    await first.list();
+    const parts: [string, unknown][] = Array.from({ length: 5 }, (_, i) => [`piece:x:${i}`, i]);
+    const saving = first.save({ id: 'x', createdAt: '', parts: parts.map(([k]) => k) }, parts);
+    await new Promise((r) => setTimeout(r, 7)); // the first tab is between its parts
+    await second.sweep();
+    await saving;
+    const record = shared.data.get('thing:x') as Thing;
+    expect(record.parts.filter((k) => !shared.data.has(k))).toEqual([]);
+    expect(await second.sweep()).toBe(0);
+  });
 });

@@ -4,7 +4,7 @@
  * The base opens once and sweeps the parts no record points to (again on the next call when that failed), lists
  * the records, writes a new version's parts before the record switches to them (deleting them when the write
  * fails) and turns write failures into StorageErrors for people. Every change to the stored keys (the sweep,
- * saves, deletes) runs inside `exclusive`, the one place a cross-tab lock would go.
+ * saves, deletes) runs inside `exclusive`, under the database's cross-tab lock (see KeyValueStore.exclusive).
  */
 import { guardWrite } from './errors';
 import type { StorageEstimateLike } from './errors';
@@ -77,12 +77,12 @@ export abstract class StoreBase<R> {
   }
 
   /**
-   * Runs a change to the stored keys (the sweep, a save, a delete, with the reads it depends on). Today it just
-   * runs `fn`; a cross-tab lock (navigator.locks) goes here. `fn` must not call open(), change() or exclusive()
-   * (they would wait for the lock it holds).
+   * Runs a change to the stored keys (the sweep, a save, a delete, with the reads it depends on) under the
+   * database's cross-tab lock (KeyValueStore.exclusive): no other tab's sweep can delete the parts of a version this
+   * one is still writing. `fn` must not call open(), change() or exclusive() (they would wait for the lock it holds).
    */
   protected exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    return fn();
+    return this.kv.exclusive(fn);
   }
 
   /** Opens the store (once), then runs the change `fn` as `exclusive` does. */

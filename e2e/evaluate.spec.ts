@@ -1,6 +1,6 @@
 /**
  * The Evaluate view end to end on WASM: a profile built in the page from glass/train/good (18 images,
- * holdout 0.1, as `fit --holdout 0.1`), exported; the labelled glass folder (test + ground_truth,
+ * every image in the bank and calibrated out of sample, as `fit`), exported; the labelled glass folder (test + ground_truth,
  * 98 images) evaluated in the page; the four metrics read from the page equal `eval --profile` of the
  * CLI on the exported profile within 1e-4. A folder outside the layout gets its message. A second profile
  * evaluated on the same folder appears side by side with the first. Screenshots.

@@ -80,4 +80,37 @@ describe('CLI end to end on a synthetic dataset', () => {
     expect(await cliFails('eval', '--data', join(dir, 'data'), '--profile', join(dir, 'data/train/good/000.png'))).toMatch(/not a readable profile/);
     expect(await cliFails('fit', '--data', join(dir, 'data'))).toMatch(/--out/);
   });
+
+  it('eval --shots fits on the first N images and reports the verdict figures at the profile\'s threshold', async () => {
+    const out = JSON.parse((await cli('eval', '--data', join(dir, 'data'), '--shots', '4', '--threads', '1', '--quiet')).stdout);
+    expect(out.threshold).toBeGreaterThan(0);
+    expect(out.calibration_scores).toHaveLength(4); // every training image, out of sample
+    expect(out.threshold).toBeGreaterThan(Math.min(...out.calibration_scores));
+    const good = out.images.filter((i: { label: number }) => i.label === 0);
+    const bad = out.images.filter((i: { label: number }) => i.label === 1);
+    expect(out.false_reject_rate).toBe(good.filter((i: { score: number }) => i.score >= out.threshold).length / good.length);
+    expect(out.miss_rate).toBe(bad.filter((i: { score: number }) => i.score < out.threshold).length / bad.length);
+  });
+
+  it('update teaches good images: a new revision lists them, the original file is untouched; a bad image changes nothing', async () => {
+    const profilePath = join(dir, 'teach.safetensors');
+    const taughtPath = join(dir, 'taught.safetensors');
+    await cli('fit', '--data', join(dir, 'data'), '--out', profilePath, '--shots', '3', '--quiet');
+    const before = readFileSync(profilePath);
+    const out = JSON.parse((await cli('update', '--profile', profilePath, '--add', join(dir, 'data/test/good'), '--out', taughtPath, '--quiet')).stdout);
+    expect(out.taught.map((t: { name: string }) => t.name.split('/').pop())).toEqual(['000.png', '001.png', '002.png']);
+    expect(out.bank_size_after).toBe(out.bank_size_before + out.taught.reduce((n: number, t: { rows_added: number }) => n + t.rows_added, 0));
+    const taught = readProfile(new Uint8Array(readFileSync(taughtPath)), taughtPath);
+    expect(taught.meta.taught).toHaveLength(3);
+    expect(taught.meta.calibrationScores).toHaveLength(3 + 3);
+    expect(taught.meta.threshold.value).toBe(out.threshold_after);
+    expect(readFileSync(profilePath).equals(before)).toBe(true);
+
+    const bad = join(dir, 'bad-teach');
+    await run('mkdir', ['-p', bad]);
+    writeFileSync(join(bad, 'a.png'), readFileSync(join(dir, 'data/test/good/000.png')));
+    writeFileSync(join(bad, 'b.png'), 'not an image');
+    expect(await cliFails('update', '--profile', profilePath, '--add', bad, '--quiet')).toMatch(/b\.png: /);
+    expect(readFileSync(profilePath).equals(before)).toBe(true);
+  });
 });

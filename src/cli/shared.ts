@@ -11,7 +11,7 @@ import type { SkippedImage } from '../engine/patchcore/memory-bank';
 import type { ScoringOptions } from '../engine/patchcore/scorer';
 import type { ProgressListener } from '../engine/progress';
 import { readProfile } from '../engine/profile/profile';
-import { DEFAULT_BACKBONE, loadBackboneArg } from '../node/backbones';
+import { backboneFolderForProfile, DEFAULT_BACKBONE, loadBackboneArg } from '../node/backbones';
 import { decodeImageFile } from '../node/decode';
 import type { NodeBackend } from '../node/tf-backend';
 import { initNodeBackend } from '../node/tf-backend';
@@ -32,6 +32,13 @@ export interface FitArgs {
   backbone?: string;
   coresetRatio: number;
   seed: number;
+  /** Fit on the first N images of train/good only (the few-photo case). */
+  shots?: number;
+}
+
+/** The training images a fit uses: train/good, or its first `--shots` images. */
+export function trainingFiles(train: readonly string[], args: FitArgs): string[] {
+  return args.shots ? train.slice(0, args.shots) : [...train];
 }
 
 export interface ScoringArgs {
@@ -66,7 +73,8 @@ export function addFitOptions(cmd: Command): Command {
   return cmd
     .option('--backbone <id|dir>', 'bundled backbone id or a converted model folder', 'resnet50-imagenet')
     .option('--coreset-ratio <r>', 'fraction of patches kept in the memory bank', positiveNumber('--coreset-ratio', 1), DEFAULT_CORESET_RATIO)
-    .option('--seed <n>', 'seed of the random projection and starting points', integer('--seed', 0), 0);
+    .option('--seed <n>', 'seed of the random projection and starting points', integer('--seed', 0), 0)
+    .option('--shots <n>', 'fit on the first n images of train/good only (sorted by name), to measure the few-photo case', integer('--shots', 1));
 }
 
 export function addScoringOptions(cmd: Command): Command {
@@ -113,6 +121,9 @@ export interface FittedBank {
   scoring: ScoringOptions;
   fitSeconds: number | null;
   skipped: SkippedImage[];
+  /** The profile's threshold (null: none) and the normal scores it was calibrated on. */
+  threshold: number | null;
+  calibrationScores: number[];
 }
 
 /** What a fit from a folder records beyond the bank settings (as `fit`'s flags; `eval` fits with none held out). */
@@ -158,6 +169,8 @@ export async function fitFromFolder(
       scoring: {},
       fitSeconds: result.seconds.total,
       skipped: result.skipped,
+      threshold: meta.threshold.value,
+      calibrationScores: meta.calibrationScores,
       result,
     };
   } finally {
@@ -167,7 +180,7 @@ export async function fitFromFolder(
 
 export async function openProfileForScoring(file: string, backboneArg?: string): Promise<FittedBank> {
   const profile = readProfile(new Uint8Array(readFileSync(file)), basename(file));
-  const resolvedArg = backboneArg && backboneArg !== DEFAULT_BACKBONE ? backboneArg : profile.meta.backbone.id;
+  const resolvedArg = backboneArg && backboneArg !== DEFAULT_BACKBONE ? backboneArg : backboneFolderForProfile(profile.meta.backbone.id, file);
   const backbone = await loadBackboneArg(resolvedArg);
   if (backbone.weightsHash !== profile.meta.backbone.weightsHash) {
     backbone.dispose();
@@ -182,5 +195,7 @@ export async function openProfileForScoring(file: string, backboneArg?: string):
     scoring: profile.meta.scoring,
     fitSeconds: null,
     skipped: [],
+    threshold: profile.meta.threshold.value,
+    calibrationScores: profile.meta.calibrationScores,
   };
 }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Backbone } from '../engine/backbones/backbone';
 import { loadBackbone } from '../engine/backbones/backbone';
 import { RESNET50_IMAGENET } from '../engine/backbones/spec';
+import { BACKBONE_ID_PATTERN } from '../engine/profile/validate';
 import { folderSource } from './file-source';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -17,6 +18,17 @@ export function backboneFolder(arg: string = DEFAULT_BACKBONE): string {
   if (existsSync(join(bundled, 'model.json'))) return bundled;
   if (arg === DEFAULT_BACKBONE) throw new Error(`the bundled backbone is missing at ${bundled}; run \`npm run prepare-models\` (or \`npm ci\`)`);
   throw new Error(`--backbone ${arg}: neither a bundled backbone id nor a folder with a model.json`);
+}
+
+/**
+ * The folder of the backbone a profile names: its id is looked up under the bundled models folder only, never used
+ * as a path (a profile file comes from anywhere). A converted backbone elsewhere is passed with `--backbone DIR`.
+ */
+export function backboneFolderForProfile(id: string, profileFile: string): string {
+  if (!BACKBONE_ID_PATTERN.test(id)) throw new Error(`${profileFile}: backbone id ${JSON.stringify(id)} is not a backbone id`);
+  const dir = join(BUNDLED_MODELS_DIR, id);
+  if (!existsSync(join(dir, 'model.json'))) throw new Error(`${profileFile}: the profile was built on backbone "${id}", which is not in ${BUNDLED_MODELS_DIR}; pass its folder with --backbone DIR`);
+  return dir;
 }
 
 export async function loadBackboneArg(arg?: string): Promise<Backbone> {

@@ -5,6 +5,7 @@ import { useAppStore } from './app-store';
 import { engineError, freshServices, scoreResult, testProfile } from './fake-engine';
 import type { FakeEngine } from './fake-engine';
 import { profileStore } from './services';
+import { normalizeScore } from '../engine/profile/verdict';
 
 let engine: FakeEngine;
 const app = () => useAppStore.getState();
@@ -35,7 +36,7 @@ describe('building a profile', () => {
 
     expect(meta?.name).toBe('bottle');
     const [request] = engine.payloads('build');
-    expect(request.options).toMatchObject({ name: 'bottle', coresetRatio: 0.1, dtype: 'float32', seed: 0, holdout: 0.1 });
+    expect(request.options).toMatchObject({ name: 'bottle', coresetRatio: 0.1, dtype: 'float32', seed: 0, holdout: 0 });
     expect(request.files.map((f) => [f.name, f.bytes.byteLength])).toEqual([
       ['a.png', 3],
       ['b.png', 2],
@@ -76,9 +77,9 @@ describe('scoring an image', () => {
     engine.on('score', ({ file: f }) => scoreResult(f.name, f.name === 'bad.png' ? 3 : 1.5));
 
     await scoreImage(file('ok.png'));
-    expect(app().scoring.result).toMatchObject({ profileId: meta.id, fileName: 'ok.png', score: 1.5, verdict: 'pass', normalized: 0.25, threshold: 2, backend: 'wasm' });
+    expect(app().scoring.result).toMatchObject({ profileId: meta.id, fileName: 'ok.png', score: 1.5, verdict: 'pass', normalized: normalizeScore(1.5, 2, [1, 2]), threshold: 2, backend: 'wasm' });
     await scoreImage(file('bad.png'));
-    expect(app().scoring.result).toMatchObject({ fileName: 'bad.png', score: 3, verdict: 'fail', normalized: 1 });
+    expect(app().scoring.result).toMatchObject({ fileName: 'bad.png', score: 3, verdict: 'fail', normalized: normalizeScore(3, 2, [1, 2]) });
     // Loaded in the worker once; both scores used that key.
     const [load] = engine.payloads('load-profile');
     expect(engine.payloads('load-profile')).toHaveLength(1);

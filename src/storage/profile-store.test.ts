@@ -133,4 +133,23 @@ describe('ProfileStore', () => {
     expect(id).not.toBe(a.meta.id);
     expect(id).toMatch(/^[0-9a-f]{16}$/);
   });
+
+  it('lists and loads a profile saved by version 1 of the schema in the current schema', async () => {
+    const kv = new MemoryStore();
+    const { meta, bank } = profile('old');
+    const v1 = { ...meta, schemaVersion: 1 } as Record<string, unknown>;
+    delete v1.calibration;
+    delete v1.taught;
+    await kv.setMany([
+      ['schema', { version: STORAGE_SCHEMA_VERSION }],
+      [`profile:${meta.id}`, { meta: v1, bankKey: `bank:${meta.id}:r1` }],
+      [`bank:${meta.id}:r1`, bank],
+    ]);
+    const store = new ProfileStore(kv);
+    const [listed] = await store.list();
+    expect(listed.schemaVersion).toBe(2);
+    expect(listed.calibration).toEqual({ method: 'holdout', images: [] });
+    expect(listed.taught).toEqual([]);
+    expect((await store.load(meta.id)).record.meta.taught).toEqual([]);
+  });
 });

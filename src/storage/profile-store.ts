@@ -10,6 +10,7 @@
  * previous version or the new one, never a mix; a bank left behind by a crash is swept on open.
  */
 import type { ProfileMeta } from '../engine/profile/profile';
+import { migrateFromV1 } from '../engine/profile/validate';
 import type { StoredBank } from '../engine/profile/stored-bank';
 import { revision, StorageError } from './errors';
 import type { StorageEstimateLike } from './errors';
@@ -37,6 +38,12 @@ export function newProfileId(): string {
   return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** A record saved by an earlier version, its metadata in the current profile schema (version 1 is migrated). */
+function current(r: ProfileRecord): ProfileRecord {
+  const version: number = r.meta.schemaVersion;
+  return version === 1 ? { ...r, meta: migrateFromV1(r.meta as unknown as Parameters<typeof migrateFromV1>[0]) } : r;
+}
+
 export class ProfileStore extends StoreBase<ProfileRecord> {
   protected readonly layout = LAYOUT;
 
@@ -52,7 +59,7 @@ export class ProfileStore extends StoreBase<ProfileRecord> {
   /** Profiles, oldest first. */
   async list(): Promise<ProfileMeta[]> {
     await this.open();
-    return (await this.records()).map((r) => r.meta).sort(oldestFirst);
+    return (await this.records()).map((r) => current(r).meta).sort(oldestFirst);
   }
 
   async record(id: string): Promise<ProfileRecord> {
@@ -63,7 +70,7 @@ export class ProfileStore extends StoreBase<ProfileRecord> {
   private async stored(id: string): Promise<ProfileRecord> {
     const r = await this.kv.get<ProfileRecord>(PROFILE_PREFIX + id);
     if (!r) throw new StorageError(`There is no saved profile with id ${id}.`, 'missing');
-    return r;
+    return current(r);
   }
 
   async load(id: string): Promise<{ record: ProfileRecord; bank: StoredBank }> {

@@ -4,11 +4,13 @@ import { evaluate, localScoreItem } from '../../engine/evaluate';
 import type { LabelledImage } from '../../engine/evaluate';
 import { PatchCoreScorer, withScoringDefaults } from '../../engine/patchcore/scorer';
 import { listMvtecDataset } from '../../node/dataset';
+import { verdictRates } from '../../engine/profile/verdict';
 import { decodeImageFile, decodeMaskFile } from '../../node/decode';
 import { progressBars } from '../progress-bar';
 import { EnginePool } from '../../node/engine-pool';
-import { fitFromFolder, openProfileForScoring, peakRssMb, releaseMemory, addBackendOptions, addFitOptions, addScoringOptions, parseScoringOptions, setupBackend } from '../shared';
-import type { BackendOptions, FitArgs, ScoringArgs } from '../shared';
+import { trainingFiles, fitFromFolder, openProfileForScoring, peakRssMb, releaseMemory, addBackendOptions, addFitOptions, addScoringOptions, parseScoringOptions, setupBackend } from '../shared';
+import type { BackendOptions, FitArgs, FittedBank, ScoringArgs } from '../shared';
+import type { FitProfileResult } from '../../engine/profile/fit';
 
 interface EvalArgs extends BackendOptions, FitArgs, ScoringArgs {
   data: string;
@@ -34,7 +36,7 @@ export function register(program: Command): void {
     const dataset = listMvtecDataset(args.data);
     if (dataset.test.length === 0) throw new Error(`${args.data}: no test images (expected ${args.data}/test/<defect>/*)`);
     const scoring = parseScoringOptions(args);
-    const fitted = args.profile ? await openProfileForScoring(args.profile, args.backbone) : await fitFromFolder(args, dataset.train, bars);
+    const fitted: FittedBank & { result?: FitProfileResult } = args.profile ? await openProfileForScoring(args.profile, args.backbone) : await fitFromFolder(args, trainingFiles(dataset.train, args), bars);
     releaseMemory();
     const options = withScoringDefaults({ ...fitted.scoring, ...scoring });
     const items: LabelledImage[] = dataset.test.map((t) => ({
@@ -66,6 +68,7 @@ export function register(program: Command): void {
     const scoringMs = performance.now() - scoringStarted;
     bars.stop();
     const scored = result.images.length;
+    const rates = verdictRates(result.images, fitted.threshold);
     const output = {
       dataset: args.data,
       backbone: fitted.backbone.spec.id,
@@ -75,9 +78,15 @@ export function register(program: Command): void {
       pixel_auroc: result.metrics.pixel_auroc,
       aupro: result.metrics.aupro,
       f1_max: result.metrics.f1_max,
+      /** The profile's own threshold, and how its verdicts do on the labelled test images. */
+      threshold: fitted.threshold,
+      false_reject_rate: rates.falseRejectRate,
+      miss_rate: rates.missRate,
+      calibration_scores: fitted.calibrationScores,
       bank_size: fitted.bank.length / fitted.dim,
       coreset_ratio: fitted.coresetRatio,
       fit_seconds: fitted.fitSeconds,
+      fit_stage_seconds: fitted.result?.seconds ?? null,
       /** Wall-clock scoring time per test image (decode, network, search, map; all threads together). */
       infer_ms_per_image: scoringMs / Math.max(1, scored),
       threads: args.threads ?? 1,
@@ -90,8 +99,10 @@ export function register(program: Command): void {
     };
     for (const s of output.skipped) console.error(`skipped ${s.name}: ${s.reason}`);
     const fmt = (v: number | null) => (v === null ? 'n/a' : v.toFixed(4));
+    const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(1)} %`);
     console.error(
       `image AUROC ${fmt(output.image_auroc)}  pixel AUROC ${fmt(output.pixel_auroc)}  AUPRO ${fmt(output.aupro)}  F1-max ${fmt(output.f1_max)}  ` +
+        `threshold ${output.threshold === null ? 'none' : output.threshold.toFixed(3)}  false rejects ${pct(output.false_reject_rate)}  misses ${pct(output.miss_rate)}  ` +
         `bank ${output.bank_size}  fit ${output.fit_seconds === null ? 'n/a' : output.fit_seconds.toFixed(1) + ' s'}  ${output.infer_ms_per_image.toFixed(0)} ms/image  peak RSS ${output.peak_rss_mb} MB`,
     );
     const json = JSON.stringify(output, null, 2);

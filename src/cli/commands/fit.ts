@@ -4,7 +4,7 @@ import { basename, resolve } from 'node:path';
 import { serializeProfile } from '../../engine/profile/profile';
 import { listMvtecDataset } from '../../node/dataset';
 import { progressBars } from '../progress-bar';
-import { addBackendOptions, addFitOptions, fitFromFolder, peakRssMb, setupBackend } from '../shared';
+import { addBackendOptions, addFitOptions, fitFromFolder, peakRssMb, setupBackend, trainingFiles } from '../shared';
 import type { BackendOptions, FitArgs } from '../shared';
 
 interface FitCliArgs extends BackendOptions, FitArgs {
@@ -24,12 +24,12 @@ export function register(program: Command): void {
     .requiredOption('--data <dir>', 'dataset folder in MVTec AD layout')
     .requiredOption('--out <file>', 'profile file to write (e.g. bottle.profile.safetensors)')
     .option('--name <name>', 'profile name (default: the data folder name)')
-    .option('--holdout <fraction>', 'fraction of train/good held out to calibrate the threshold (0 = none)', (v) => {
+    .option('--holdout <fraction>', 'fraction of train/good kept out of the bank and scored for calibration, beside every training image scored out of sample (default 0: all images feed the bank)', (v) => {
       const n = Number(v);
       if (!(n >= 0 && n < 1)) throw new Error(`--holdout must be in [0, 1), got "${v}"`);
       return n;
-    }, 0.1)
-    .option('--percentile <p>', 'threshold at this percentile of held-out normal scores instead of their maximum', (v) => {
+    }, 0)
+    .option('--percentile <p>', 'threshold at this percentile of the out-of-sample normal scores instead of the default rule', (v) => {
       const n = Number(v);
       if (!(n > 0 && n <= 100)) throw new Error(`--percentile must be in (0, 100], got "${v}"`);
       return n;
@@ -42,10 +42,10 @@ export function register(program: Command): void {
     await setupBackend(args);
     const bars = progressBars(args.quiet);
     const dataset = listMvtecDataset(args.data);
-    const fitted = await fitFromFolder(args, dataset.train, bars, {
+    const fitted = await fitFromFolder(args, trainingFiles(dataset.train, args), bars, {
       name: args.name ?? basename(resolve(args.data)),
       holdout: args.holdout,
-      calibration: args.percentile ? { method: 'percentile', percentile: args.percentile } : { method: 'max' },
+      calibration: args.percentile ? { method: 'percentile', percentile: args.percentile } : undefined,
       dtype: args.fp16 ? 'float16' : 'float32',
     });
     bars.stop();
@@ -63,7 +63,10 @@ export function register(program: Command): void {
           backbone: profile.meta.backbone.id,
           bank_size: profile.meta.bank.size,
           images: imageCount,
+          /** Images whose out-of-sample scores calibrate the threshold (kept under its old name too). */
+          calibration_images: calibrationCount,
           holdout_images: calibrationCount,
+          calibration: profile.meta.calibration.method,
           threshold: profile.meta.threshold,
           fit_seconds: fitted.fitSeconds,
           stage_seconds: seconds,

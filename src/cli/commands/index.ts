@@ -7,6 +7,7 @@ import { register as registerEmbed } from './embed';
 import { register as registerFinetune } from './finetune';
 import { register as registerDemoData } from './demo-data';
 import { register as registerExportBackbone } from './export-backbone';
+import { register as registerUpdate } from './update';
 
 /** Every CLI command registers itself on the program; add new commands here. */
-export const commands: ((program: Command) => void)[] = [registerFit, registerEval, registerBench, registerConvert, registerEmbed, registerDemoData, registerFinetune, registerExportBackbone];
+export const commands: ((program: Command) => void)[] = [registerFit, registerEval, registerUpdate, registerBench, registerConvert, registerEmbed, registerDemoData, registerFinetune, registerExportBackbone];

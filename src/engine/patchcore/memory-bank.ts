@@ -33,6 +33,11 @@ export interface FitOptions {
   concurrency?: number;
   /** Where the patch features wait for the coreset (default: in memory). */
   featureStore?: FeatureStore;
+  /**
+   * Hand the feature store back (as `MemoryBank.features`) instead of disposing it, for calibration from the
+   * training images' own features; the caller then disposes it.
+   */
+  keepFeatures?: boolean;
 }
 
 /**
@@ -76,6 +81,14 @@ export interface MemoryBank {
   /** Patches the bank was selected from. */
   patchCount: number;
   imageCount: number;
+  /** For each bank row, the image (its index in the ImageSource) whose patch it is. */
+  rowImages: Int32Array;
+  /** Images (ImageSource indices) that made it into the fit, in order. */
+  keptImages: number[];
+  /** Patches per image. */
+  patchesPerImage: number;
+  /** The training images' features, when asked for with `keepFeatures` (the caller disposes them). */
+  features?: FeatureStore;
   skipped: SkippedImage[];
   seconds: StageSeconds;
 }
@@ -190,8 +203,10 @@ export async function buildMemoryBank(backbone: Backbone, images: ImageSource, o
     // Gather the selected rows image by image, each into its place in the bank.
     const data = new Float32Array(indices.length * TARGET_DIM);
     const wanted = new Map<number, { rows: number[]; places: number[] }>();
+    const rowImages = new Int32Array(indices.length);
     indices.forEach((p, place) => {
       const image = kept[Math.floor(p / perImage)];
+      rowImages[place] = image;
       const entry = wanted.get(image) ?? { rows: [], places: [] };
       entry.rows.push(p % perImage);
       entry.places.push(place);
@@ -202,8 +217,12 @@ export async function buildMemoryBank(backbone: Backbone, images: ImageSource, o
       places.forEach((place, j) => data.set(got.subarray(j * TARGET_DIM, (j + 1) * TARGET_DIM), place * TARGET_DIM));
     }
     seconds.coreset = (performance.now() - t0) / 1000;
-    return { data, size: indices.length, dim: TARGET_DIM, patchCount, imageCount: kept.length, skipped, seconds };
+    const features = options.keepFeatures ? store : undefined;
+    return { data, size: indices.length, dim: TARGET_DIM, patchCount, imageCount: kept.length, rowImages, keptImages: kept, patchesPerImage: perImage, features, skipped, seconds };
+  } catch (e) {
+    if (options.keepFeatures) await store.dispose();
+    throw e;
   } finally {
-    await store.dispose();
+    if (!options.keepFeatures) await store.dispose();
   }
 }

@@ -52,6 +52,37 @@ export function prepareBankFromRows(rows: Float32Array, dim: number): MemoryBank
   return { size: m, blocksT, blockNorms };
 }
 
+/**
+ * Bank rows a search must not find (e.g. a training image's own rows, when it is scored out of sample): a
+ * [size] vector, 0 for a row that may be found and EXCLUDED_PENALTY for one that may not. Added to |b|^2, it puts
+ * every excluded row out of reach without touching the bank itself.
+ */
+export const EXCLUDED_PENALTY = 1e30;
+
+export function exclusionPenalty(size: number, excluded: Iterable<number>): Float32Array {
+  const penalty = new Float32Array(size);
+  for (const row of excluded) penalty[row] = EXCLUDED_PENALTY;
+  return penalty;
+}
+
+/** The same bank with some rows out of reach (see exclusionPenalty); dispose it with disposeExclusion. */
+export function excludeRows(mem: MemoryBankTensors, penalty: Float32Array): MemoryBankTensors {
+  if (penalty.length !== mem.size) throw new Error(`the exclusion covers ${penalty.length} rows, the bank has ${mem.size}`);
+  let start = 0;
+  const blockNorms = mem.blockNorms.map((norms) => {
+    const size = norms.shape[0];
+    const out = tf.tidy(() => tf.add(norms, tf.tensor1d(penalty.subarray(start, start + size))) as tf.Tensor1D);
+    start += size;
+    return out;
+  });
+  return { size: mem.size, blocksT: mem.blocksT, blockNorms };
+}
+
+/** Frees what excludeRows made (its norms), not the bank it shares. */
+export function disposeExclusion(mem: MemoryBankTensors): void {
+  mem.blockNorms.forEach((t) => t.dispose());
+}
+
 export function disposeBank(mem: MemoryBankTensors): void {
   mem.blocksT.forEach((t) => t.dispose());
   mem.blockNorms.forEach((t) => t.dispose());

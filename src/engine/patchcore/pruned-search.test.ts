@@ -1,7 +1,7 @@
 import * as tf from '../tf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../../node/tf-backend';
-import { disposeBank, nearestSquaredDistances, prepareBank } from './nearest';
+import { disposeBank, disposeExclusion, excludeRows, exclusionPenalty, nearestSquaredDistances, prepareBank } from './nearest';
 import { SubspaceIndex } from './pruned-search';
 import { seededRandom } from './random';
 
@@ -61,4 +61,39 @@ describe('subspace-pruned exact search', () => {
     index.dispose();
     disposeBank(mem);
   });
+
+  for (const [noise, label] of [[0.05, 'a tight bound'], [3, 'a loose bound']] as const) {
+    it(`finds the largest nearest distance, and leaves excluded rows out, with ${label}`, async () => {
+      const dim = 64, m = 5000, n = 300;
+      const bank = structured(m, dim, 8, 1, noise);
+      // Queries that are bank rows: in the bank they are at distance 0; with their own rows excluded they are not.
+      const own = Array.from({ length: n }, (_, i) => i * 7);
+      const queries = new Float32Array(n * dim);
+      own.forEach((r, i) => queries.set(bank.subarray(r * dim, (r + 1) * dim), i * dim));
+      const mem = prepareBank(tf.tensor2d(bank, [m, dim]));
+      const index = await SubspaceIndex.build(bank, dim, 12);
+      const q = tf.tensor2d(queries, [n, dim]);
+      expect(await index.maxNearestSquared(q, mem)).toBeLessThan(1e-3);
+      const penalty = exclusionPenalty(m, own);
+      const excluded = excludeRows(mem, penalty);
+      const got = await index.nearestSquared(q, excluded, penalty);
+      const max = await index.maxNearestSquared(q, excluded, penalty);
+      // The reference: the full search over a bank that does not hold the excluded rows at all.
+      const kept = Array.from({ length: m }, (_, r) => r).filter((r) => !own.includes(r));
+      const rest = new Float32Array(kept.length * dim);
+      kept.forEach((r, j) => rest.set(bank.subarray(r * dim, (r + 1) * dim), j * dim));
+      const restMem = prepareBank(tf.tensor2d(rest, [kept.length, dim]));
+      const fullT = nearestSquaredDistances(q, restMem, 1);
+      const full = await fullT.data();
+      for (let i = 0; i < n; i++) expect(Math.abs(got[i] - full[i]) / Math.max(full[i], 1e-6)).toBeLessThan(1e-4);
+      const fullMax = Math.max(...full);
+      expect(fullMax).toBeGreaterThan(0.01);
+      expect(Math.abs(max - fullMax) / fullMax).toBeLessThan(1e-4);
+      tf.dispose([q, fullT]);
+      disposeExclusion(excluded);
+      disposeBank(restMem);
+      index.dispose();
+      disposeBank(mem);
+    });
+  }
 });

@@ -14,6 +14,17 @@ import { BANK_BLOCK_ROWS, nearestSquaredDistances } from './nearest';
  * searched in full. The result equals the full search up to float rounding (tested), at a fraction
  * of its cost.
  */
+/** A search's candidates: per query, the t rows of smallest lower bound, with the bounds; the queries on the host. */
+interface Candidates {
+  n: number;
+  m: number;
+  t: number;
+  idx: Int32Array;
+  lb: Float32Array;
+  qn: Float32Array;
+  q: Float32Array;
+}
+
 export const SUBSPACE_DIM = 128;
 export const CANDIDATES = 48;
 export class SubspaceIndex {
@@ -51,11 +62,60 @@ export class SubspaceIndex {
     return new SubspaceIndex(rows, dim, mean, basis, projectedT, projectedNorms, maxNorm);
   }
 
-  /** Squared distance of each query to its nearest bank row, exact (see the module comment). */
-  async nearestSquared(queries: tf.Tensor2D, mem: MemoryBankTensors): Promise<Float32Array> {
+  /**
+   * Squared distance of each query to its nearest bank row, exact (see the module comment). With `penalty`
+   * (see exclusionPenalty in ./nearest.ts), the rows it marks are never found; `mem` must then carry the same
+   * exclusion (excludeRows) for the queries searched in full.
+   */
+  async nearestSquared(queries: tf.Tensor2D, mem: MemoryBankTensors, penalty?: Float32Array): Promise<Float32Array> {
+    const c = await this.candidates(queries, penalty);
+    const out = new Float32Array(c.n);
+    const unresolved: number[] = [];
+    for (let i = 0; i < c.n; i++) {
+      const best = this.resolve(c, i, penalty);
+      if (best === null) unresolved.push(i);
+      else out[i] = best;
+    }
+    if (unresolved.length) {
+      const d = await this.fullSearch(queries, mem, unresolved);
+      unresolved.forEach((i, j) => (out[i] = d[j]));
+    }
+    this.lastUnresolved = unresolved.length;
+    return out;
+  }
+
+  /**
+   * The largest of the queries' nearest squared distances (an image's score from its patches), exact, with far less
+   * work than every query's distance: each query's nearest candidate gives an upper bound on its distance; queries
+   * are resolved in the order of that bound, largest first, and the search stops at the first bound no larger than
+   * the largest distance resolved so far (no query left can exceed it). `penalty` as in nearestSquared.
+   */
+  async maxNearestSquared(queries: tf.Tensor2D, mem: MemoryBankTensors, penalty?: Float32Array): Promise<number> {
+    const c = await this.candidates(queries, penalty);
+    const upper = new Float32Array(c.n);
+    for (let i = 0; i < c.n; i++) upper[i] = this.exactToCandidates(c, i, penalty, 1);
+    const order = Array.from({ length: c.n }, (_, i) => i).sort((a, b) => upper[b] - upper[a]);
+    let best = -Infinity;
+    let unresolved = 0;
+    for (const i of order) {
+      if (upper[i] <= best) break;
+      let d = this.resolve(c, i, penalty);
+      if (d === null) {
+        d = (await this.fullSearch(queries, mem, [i]))[0];
+        unresolved++;
+      }
+      best = Math.max(best, d);
+    }
+    this.lastUnresolved = unresolved;
+    return best;
+  }
+
+  /** The smallest lower bounds of each query (t per query, ascending) and the rows they belong to. */
+  private async candidates(queries: tf.Tensor2D, penalty?: Float32Array): Promise<Candidates> {
     const n = queries.shape[0];
     const m = this.projectedNorms.shape[0];
     const t = Math.min(CANDIDATES + 1, m);
+    const allNorms = penalty ? tf.add(this.projectedNorms, tf.tensor1d(penalty)) : this.projectedNorms;
     // Lower bounds in blocks of bank columns (never a full queries x bank matrix), the t smallest
     // of each block kept, then the t smallest overall.
     const [candidates, bounds, qNorms] = tf.tidy(() => {
@@ -68,7 +128,7 @@ export class SubspaceIndex {
         // A tidy per block: only its t smallest bounds outlive it, not its [n, 4096] intermediates.
         const [blockValues, blockIndices] = tf.tidy(() => {
           const blockT = tf.slice(this.projectedT, [0, start], [-1, size]);
-          const norms = tf.slice(this.projectedNorms, [start], [size]);
+          const norms = tf.slice(allNorms, [start], [size]);
           const lower = tf.relu(tf.sub(tf.add(qpNorm, tf.expandDims(norms, 0)), tf.mul(tf.matMul(qp, blockT), 2)));
           const top = tf.topk(tf.neg(lower), Math.min(t, size));
           return [top.values, tf.add(top.indices, tf.scalar(start, 'int32'))];
@@ -83,36 +143,45 @@ export class SubspaceIndex {
       const picked = tf.reshape(tf.gather(tf.reshape(allIndices, [-1]), tf.reshape(rowsOfTop, [-1])), [n, t]);
       return [picked, tf.neg(top.values), qpNorm];
     });
+    if (penalty) allNorms.dispose();
     const [idx, lb, qn, q] = await Promise.all([candidates.data(), bounds.data(), qNorms.data(), queries.data()]);
     tf.dispose([candidates, bounds, qNorms]);
-    const out = new Float32Array(n);
-    const unresolved: number[] = [];
+    return { n, m, t, idx: idx as Int32Array, lb: lb as Float32Array, qn: qn as Float32Array, q: q as Float32Array };
+  }
+
+  /** The exact squared distance of query i to the nearest of its first `count` candidates (rows in reach only). */
+  private exactToCandidates(c: Candidates, i: number, penalty: Float32Array | undefined, count: number): number {
     const dim = this.dim;
-    for (let i = 0; i < n; i++) {
-      let best = Infinity;
-      const examined = t === m ? t : t - 1; // the last candidate's bound bounds every row not examined
-      for (let c = 0; c < examined; c++) {
-        const row = idx[i * t + c] * dim;
-        let s = 0;
-        for (let d = 0; d < dim; d++) {
-          const diff = q[i * dim + d] - this.rows[row + d];
-          s += diff * diff;
-        }
-        if (s < best) best = s;
+    let best = Infinity;
+    for (let j = 0; j < count; j++) {
+      const r = c.idx[i * c.t + j];
+      if (penalty && penalty[r] !== 0) continue; // fewer rows in reach than candidates
+      const row = r * dim;
+      let s = 0;
+      for (let d = 0; d < dim; d++) {
+        const diff = c.q[i * dim + d] - this.rows[row + d];
+        s += diff * diff;
       }
-      // Float32 rounding of the bound: keep a margin relative to the magnitudes it was computed from.
-      const margin = 1e-5 * (qn[i] + this.maxProjectedNorm) + 1e-6;
-      if (t === m || best <= lb[i * t + t - 1] - margin) out[i] = best;
-      else unresolved.push(i);
+      if (s < best) best = s;
     }
-    if (unresolved.length) {
-      const full = tf.tidy(() => tf.reshape(nearestSquaredDistances(tf.gather(queries, unresolved) as tf.Tensor2D, mem, 1), [-1]));
-      const d = await full.data();
-      full.dispose();
-      unresolved.forEach((i, j) => (out[i] = d[j]));
-    }
-    this.lastUnresolved = unresolved.length;
-    return out;
+    return best;
+  }
+
+  /** Query i's nearest squared distance when its candidates settle it (see the module comment), else null. */
+  private resolve(c: Candidates, i: number, penalty?: Float32Array): number | null {
+    const examined = c.t === c.m ? c.t : c.t - 1; // the last candidate's bound bounds every row not examined
+    const best = this.exactToCandidates(c, i, penalty, examined);
+    // Float32 rounding of the bound: keep a margin relative to the magnitudes it was computed from.
+    const margin = 1e-5 * (c.qn[i] + this.maxProjectedNorm) + 1e-6;
+    return c.t === c.m || best <= c.lb[i * c.t + c.t - 1] - margin ? best : null;
+  }
+
+  /** The full blocked search for a few queries. */
+  private async fullSearch(queries: tf.Tensor2D, mem: MemoryBankTensors, which: number[]): Promise<Float32Array> {
+    const full = tf.tidy(() => tf.reshape(nearestSquaredDistances(tf.gather(queries, which) as tf.Tensor2D, mem, 1), [-1]));
+    const d = (await full.data()) as Float32Array;
+    full.dispose();
+    return d;
   }
 
   /** Queries of the last search that needed the full search (for diagnostics and tests). */

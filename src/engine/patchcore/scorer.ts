@@ -4,7 +4,7 @@ import type { RgbImage } from '../image/types';
 import { anomalyMap } from './anomaly-map';
 import { embedBatch, imagesToBatch, patchGrid } from './features';
 import type { MemoryBankTensors } from './nearest';
-import { allSquaredDistances, disposeBank, patchScores, prepareBankFromRows } from './nearest';
+import { allSquaredDistances, disposeBank, disposeExclusion, excludeRows, exclusionPenalty, patchScores, prepareBankFromRows } from './nearest';
 import { SubspaceIndex } from './pruned-search';
 import { DEFAULT_SCORING } from './defaults';
 import type { ScoringOptions } from './defaults';
@@ -52,19 +52,57 @@ export class PatchCoreScorer {
 
   private readonly bankRows: Float32Array;
 
-  /** Patch scores [patches]: the pruned exact search for k = 1, the blocked full search otherwise. */
-  private async patchScores(embedding: tf.Tensor2D): Promise<Float32Array> {
+  /**
+   * Patch scores [patches]: the pruned exact search for k = 1, the blocked full search otherwise. With `penalty`
+   * (see exclusionPenalty), the rows it marks are left out of the search.
+   */
+  private async patchScores(embedding: tf.Tensor2D, penalty?: Float32Array): Promise<Float32Array> {
     const { k, metric } = this.options;
-    if (k === 1) {
-      this.index ??= SubspaceIndex.build(this.bankRows, this.bankRows.length / this.bankSize);
-      const d2 = await (await this.index).nearestSquared(embedding, this.mem);
-      if (metric === 'euclidean') for (let i = 0; i < d2.length; i++) d2[i] = Math.sqrt(d2[i]);
-      return d2;
+    const mem = penalty ? excludeRows(this.mem, penalty) : this.mem;
+    try {
+      if (k === 1) {
+        this.index ??= SubspaceIndex.build(this.bankRows, this.bankRows.length / this.bankSize);
+        const d2 = await (await this.index).nearestSquared(embedding, mem, penalty);
+        if (metric === 'euclidean') for (let i = 0; i < d2.length; i++) d2[i] = Math.sqrt(d2[i]);
+        return d2;
+      }
+      const scoresT = patchScores(embedding, mem, k, metric);
+      const patches = (await scoresT.data()) as Float32Array;
+      scoresT.dispose();
+      return patches;
+    } finally {
+      if (penalty) disposeExclusion(mem);
     }
-    const scoresT = patchScores(embedding, this.mem, k, metric);
-    const patches = (await scoresT.data()) as Float32Array;
-    scoresT.dispose();
-    return patches;
+  }
+
+  /**
+   * The image score of patch features already embedded ([patches, dim] row-major, as the fit keeps them), with the
+   * bank rows `excluded` left out: a training image scored against the bank without its own rows is scored out of
+   * sample. Eq. 9 reweighting is not applied here (calibration uses the plain maximum patch score).
+   */
+  async scoreFeatures(features: Float32Array, excluded: Iterable<number> = []): Promise<number> {
+    const embedding = tf.tensor2d(features, [features.length / this.dim, this.dim]);
+    const rows = [...excluded];
+    const penalty = rows.length ? exclusionPenalty(this.bankSize, rows) : undefined;
+    try {
+      if (this.options.k === 1) {
+        // Only the largest patch distance matters here: the index finds it without resolving every patch.
+        this.index ??= SubspaceIndex.build(this.bankRows, this.dim);
+        const mem = penalty ? excludeRows(this.mem, penalty) : this.mem;
+        try {
+          const d2 = await (await this.index).maxNearestSquared(embedding, mem, penalty);
+          return this.options.metric === 'euclidean' ? Math.sqrt(d2) : d2;
+        } finally {
+          if (penalty) disposeExclusion(mem);
+        }
+      }
+      const patches = await this.patchScores(embedding, penalty);
+      let best = -Infinity;
+      for (const v of patches) if (v > best) best = v;
+      return best;
+    } finally {
+      embedding.dispose();
+    }
   }
 
   get bankSize(): number {

@@ -9,15 +9,15 @@
 import type { Backbone } from '../backbones/backbone';
 import type { RgbImage } from '../image/types';
 import { buildMemoryBank } from '../patchcore/memory-bank';
-import type { FeatureStore, PatchFeatures, SkippedImage, StageSeconds } from '../patchcore/memory-bank';
+import type { FeatureStore, MemoryBank, PatchFeatures, SkippedImage, StageSeconds } from '../patchcore/memory-bank';
 import { PatchCoreScorer } from '../patchcore/scorer';
 import type { ProgressListener } from '../progress';
 import { isAbortError, stageReporter, throwIfAborted } from '../progress';
 import { splitHoldout } from './holdout';
 import { createProfile } from './profile';
-import type { Profile, ProfileMeta } from './profile';
+import type { CalibrationRecord, Profile } from './profile';
 import { roundTo } from './stored-bank';
-import { calibrateThreshold } from './threshold';
+import { thresholdRecord } from './threshold';
 import type { CalibrationMethod } from './threshold';
 
 /** A training image by name, decoded (or rendered) on demand. */
@@ -26,13 +26,21 @@ export interface NamedImage {
   load(): Promise<RgbImage>;
 }
 
+/** Training images scored out of sample at most: enough for a threshold, a bounded share of the fit's time. */
+export const MAX_CALIBRATION_IMAGES = 64;
+
 export interface FitProfileOptions {
   name: string;
   coresetRatio: number;
   seed: number;
-  /** Fraction of the images held out to calibrate the threshold (every n-th; see ./holdout.ts); 0 = none. */
-  holdout: number;
-  /** How the held-out scores set the threshold (default: their maximum). */
+  /**
+   * Fraction of the images held out of the bank (every n-th; see ./holdout.ts), scored to calibrate beside the
+   * training images' own out-of-sample scores. Default 0: every image feeds the bank and the calibration.
+   */
+  holdout?: number;
+  /** Training images scored out of sample at most (spread evenly over a larger set); default MAX_CALIBRATION_IMAGES. */
+  maxCalibrationImages?: number;
+  /** How the calibration scores set the threshold (default: DEFAULT_THRESHOLD_RULE). */
   calibration?: CalibrationMethod;
   dtype: 'float32' | 'float16';
   appVersion: string;
@@ -52,23 +60,49 @@ export interface FitProfileResult {
   profile: Profile;
   /** Images that could not be used (bank or calibration), each with the reason. */
   skipped: SkippedImage[];
-  /** Images in the bank, and held-out images that scored. */
+  /** Images in the bank, and images with a calibration score (out of sample or held out). */
   imageCount: number;
   calibrationCount: number;
   seconds: StageSeconds & { bank: number; calibrate: number; total: number };
 }
 
-/** The threshold record for the held-out scores (none when no held-out image scored). */
-function thresholdFrom(scores: readonly number[], how: CalibrationMethod): ProfileMeta['threshold'] {
-  if (scores.length === 0) return { value: null, method: 'none' };
-  const value = calibrateThreshold(scores, how);
-  return how.method === 'percentile' ? { value, method: 'percentile', percentile: how.percentile } : { value, method: 'max' };
+/**
+ * Which training images get an out-of-sample score: all of them up to `max`, else `max` spread evenly over the set
+ * (every image costs one search of its own patches against the bank).
+ */
+export function calibrationSubset<T>(items: readonly T[], max: number): T[] {
+  if (items.length <= max) return [...items];
+  return Array.from({ length: max }, (_, j) => items[Math.floor(((j + 0.5) * items.length) / max)]);
+}
+
+/** Out-of-sample scores of training images: each scored on its own features against the bank without its rows. */
+async function leaveOneOutScores(
+  scorer: PatchCoreScorer,
+  bank: MemoryBank,
+  images: readonly NamedImage[],
+  max: number,
+  onScore: (name: string, score: number) => void,
+  report: (done: number) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  const store = bank.features!;
+  const rowsOf = new Map<number, number[]>();
+  bank.rowImages.forEach((image, row) => rowsOf.set(image, [...(rowsOf.get(image) ?? []), row]));
+  const everyPatch = Array.from({ length: bank.patchesPerImage }, (_, i) => i);
+  const chosen = calibrationSubset(bank.keptImages, max);
+  for (const [done, image] of chosen.entries()) {
+    throwIfAborted(signal);
+    const features = await store.rows(image, everyPatch);
+    onScore(images[image].name, await scorer.scoreFeatures(features, rowsOf.get(image) ?? []));
+    report(done + 1);
+  }
 }
 
 export async function fitProfile(backbone: Backbone, images: readonly NamedImage[], options: FitProfileOptions): Promise<FitProfileResult> {
   if (images.length === 0) throw new Error('no images: add some normal (defect-free) images first');
   const t0 = performance.now();
-  const { fit, holdout } = splitHoldout(images, options.holdout);
+  const holdoutFraction = options.holdout ?? 0;
+  const { fit, holdout } = splitHoldout(images, holdoutFraction);
   const embed = options.embed;
   const bank = await buildMemoryBank(
     backbone,
@@ -78,6 +112,7 @@ export async function fitProfile(backbone: Backbone, images: readonly NamedImage
       seed: options.seed,
       coresetOn: options.coresetOn,
       featureStore: options.featureStore,
+      keepFeatures: true,
       onProgress: options.onProgress,
       signal: options.signal,
       ...(embed ? { embed: (i: number) => embed(fit[i]), concurrency: options.concurrency } : {}),
@@ -86,32 +121,43 @@ export async function fitProfile(backbone: Backbone, images: readonly NamedImage
   const values = roundTo(bank.data, options.dtype);
   const t1 = performance.now();
   const skipped = [...bank.skipped];
-  const calibrationScores: number[] = [];
-  const report = stageReporter('calibrate', holdout.length, options.onProgress);
+  const scores: number[] = [];
+  const names: string[] = [];
+  const record = (name: string, score: number) => {
+    scores.push(score);
+    names.push(name);
+  };
+  const looCount = Math.min(bank.keptImages.length, options.maxCalibrationImages ?? MAX_CALIBRATION_IMAGES);
+  const report = stageReporter('calibrate', looCount + holdout.length, options.onProgress);
   report(0);
-  const scorer = holdout.length ? new PatchCoreScorer(backbone, values, bank.dim) : null;
+  const scorer = new PatchCoreScorer(backbone, values, bank.dim);
   try {
+    // A bank of one image leaves nothing to score it against: its calibration needs held-out images.
+    if (bank.keptImages.length > 1) await leaveOneOutScores(scorer, bank, fit, looCount, record, report, options.signal);
     for (const [i, image] of holdout.entries()) {
       throwIfAborted(options.signal);
       try {
-        calibrationScores.push((await scorer!.score(await image.load())).score);
+        record(image.name, (await scorer.score(await image.load())).score);
       } catch (e) {
         if (isAbortError(e)) throw e;
         skipped.push({ name: image.name, reason: (e as Error).message });
       }
-      report(i + 1);
+      report(looCount + i + 1);
     }
   } finally {
-    scorer?.dispose();
+    scorer.dispose();
+    await bank.features?.dispose();
   }
+  const method: CalibrationRecord['method'] = scores.length === 0 ? 'none' : holdout.length ? 'holdout+leave-one-out' : 'leave-one-out';
   const profile = createProfile({
     name: options.name,
     spec: backbone.spec,
     weightsHash: backbone.weightsHash,
     bank: { data: values, size: bank.size, dim: bank.dim, imageCount: bank.imageCount, patchCount: bank.patchCount, skipped: skipped.length },
     coreset: { ratio: options.coresetRatio, seed: options.seed },
-    calibrationScores,
-    threshold: thresholdFrom(calibrationScores, options.calibration ?? { method: 'max' }),
+    calibrationScores: scores,
+    calibration: { method, images: names },
+    threshold: thresholdRecord(scores, options.calibration),
     dtype: options.dtype,
     appVersion: options.appVersion,
   });
@@ -120,7 +166,7 @@ export async function fitProfile(backbone: Backbone, images: readonly NamedImage
     profile,
     skipped,
     imageCount: bank.imageCount,
-    calibrationCount: calibrationScores.length,
+    calibrationCount: scores.length,
     seconds: { ...bank.seconds, bank: (t1 - t0) / 1000, calibrate: (t2 - t1) / 1000, total: (t2 - t0) / 1000 },
   };
 }

@@ -4,7 +4,7 @@ import { writeSafetensors } from '../convert/safetensors';
 import { createProfile, PROFILE_FORMAT, readProfile, serializeProfile } from './profile';
 import type { Profile } from './profile';
 import { calibrateThreshold, percentile } from './threshold';
-import { normalizeScore, verdictFor } from './verdict';
+import { normalizeScore, rawForNormalized, verdictFor } from './verdict';
 
 function sampleProfile(dtype: 'float32' | 'float16' = 'float32', rows = 3): Profile {
   const data = Float32Array.from({ length: rows * 1024 }, (_, i) => Math.sin(i) * 2);
@@ -44,7 +44,7 @@ describe('profile file format', () => {
     expect(() => readProfile(writeSafetensors([{ name: 'x', dtype: 'F32', shape: [1], data: new Float32Array(1) }], {}), 'f.safetensors')).toThrow(/not an Anomaly Inspector profile/);
 
     const p = sampleProfile();
-    const newer = { ...p, meta: { ...p.meta, schemaVersion: 99 as 1 } };
+    const newer = { ...p, meta: { ...p.meta, schemaVersion: 99 as 2 } };
     expect(() => readProfile(serializeProfile(newer), 'v.safetensors')).toThrow(/schema version 99 is newer/);
 
     const nan = sampleProfile();
@@ -62,16 +62,28 @@ describe('threshold calibration', () => {
     expect(calibrateThreshold([1, 3, 2])).toBe(3);
     expect(percentile([1, 2, 3, 4], 50)).toBe(2.5);
     expect(calibrateThreshold([1, 2, 3, 4, 5], { method: 'percentile', percentile: 90 })).toBeCloseTo(4.6, 12);
-    expect(() => calibrateThreshold([])).toThrow(/at least one held-out normal image/);
+    // tail: median 3, mean excess above it (1 + 2) / 2 = 1.5, at rate 1 %: 3 + 1.5 ln 50.
+    expect(calibrateThreshold([1, 2, 3, 4, 5], { method: 'tail', rate: 0.01 })).toBeCloseTo(3 + 1.5 * Math.log(50), 12);
+    expect(calibrateThreshold([2, 7], { method: 'tail', rate: 0.01 })).toBe(7); // too few scores above the median: their maximum
+    expect(() => calibrateThreshold([])).toThrow(/at least one normal score/);
   });
 
-  it('normalises with 0.5 at the threshold and 0 at the lowest normal score', () => {
-    const normals = [1, 1.5, 2];
+  it('normalises monotonically with 0.5 at the threshold and a spread from the normal scores', () => {
+    const normals = [1, 1.5, 2]; // median 1.5: w = ln(2 / 1.5)
     expect(normalizeScore(2, 2, normals)).toBe(0.5);
-    expect(normalizeScore(1, 2, normals)).toBe(0);
-    expect(normalizeScore(3, 2, normals)).toBe(1);
-    expect(normalizeScore(2.5, 2, normals)).toBe(0.75);
-    expect(normalizeScore(100, 2, normals)).toBe(1);
+    expect(normalizeScore(1.5, 2, normals)).toBeCloseTo(0.25, 12); // the median normal part
+    expect(normalizeScore(2 * (2 / 1.5), 2, normals)).toBeCloseTo(0.75, 12); // as far above as the median is below
+    expect(normalizeScore(0, 2, normals)).toBe(0);
+    // Defects far above the threshold still rank: 3x, 5x and 20x the threshold read apart, all below 1.
+    const defects = [6, 10, 40].map((s) => normalizeScore(s, 2, normals));
+    expect(defects[0]).toBeLessThan(defects[1]);
+    expect(defects[1]).toBeLessThan(defects[2]);
+    expect(defects[2]).toBeLessThan(0.995);
+    expect(defects[0].toFixed(2)).not.toBe(defects[1].toFixed(2));
+    // One normal score at the threshold says little of the spread: the narrowest, 25 %, is used; none: a factor 2.
+    expect(normalizeScore(2 * 1.25, 2, [2])).toBeCloseTo(0.75, 12);
+    expect(normalizeScore(4, 2, [])).toBeCloseTo(0.75, 12);
+    expect(normalizeScore(rawForNormalized(0.9, 2, normals), 2, normals)).toBeCloseTo(0.9, 12);
     expect(verdictFor(2, 2)).toBe('fail');
     expect(verdictFor(1.99, 2)).toBe('pass');
   });

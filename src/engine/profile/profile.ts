@@ -1,56 +1,19 @@
-import type { BackboneSpec } from '../backbones/spec';
 import { float32ToFloat16 } from '../backbones/weights-file';
+import type { BackboneSpec } from '../backbones/spec';
 import { toFloat32 } from '../convert/dtypes';
 import { readSafetensors, writeSafetensors } from '../convert/safetensors';
-import type { DistanceMetric } from '../patchcore/nearest';
 import { CORESET_START_POINTS, DEFAULT_SCORING, PROJECTION_DIM } from '../patchcore/defaults';
+import { MAX_PROFILE_FILE_BYTES, PROFILE_FORMAT, PROFILE_SCHEMA_VERSION, ProfileError } from './profile-types';
+import type { CalibrationRecord, Profile, ProfileMeta } from './profile-types';
+import { validateMeta } from './validate';
 
 /**
- * A profile: a memory bank plus everything needed to score with it and to explain its verdicts.
- * One file format everywhere (CLI, app, Python): safetensors with the bank as the tensor
- * `memory_bank` [size, dim] and this metadata as JSON under `__metadata__.profile`.
+ * The profile file: one format everywhere (CLI, app, Python), safetensors with the bank as the tensor
+ * `memory_bank` [size, dim] and the metadata as JSON under `__metadata__.profile`; reading validates it
+ * (./validate.ts). The types live in ./profile-types.ts and are re-exported here.
  */
-export const PROFILE_FORMAT = 'anomaly-inspector/profile';
-export const PROFILE_SCHEMA_VERSION = 1;
-/** Refuse banks beyond this many rows (a 10 % coreset of 20,000 images is under 1.6 M). */
-export const MAX_BANK_ROWS = 4_000_000;
-/** Profile files over this size are refused before they are read (a browser tab cannot hold much more). */
-export const MAX_PROFILE_FILE_BYTES = 1024 * 1024 * 1024;
-
-export type ThresholdMethod = 'max' | 'percentile' | 'manual' | 'none';
-
-export interface ProfileMeta {
-  format: typeof PROFILE_FORMAT;
-  schemaVersion: typeof PROFILE_SCHEMA_VERSION;
-  id: string;
-  name: string;
-  createdAt: string;
-  updatedAt: string;
-  appVersion: string;
-  backbone: { id: string; label: string; architecture: BackboneSpec['architecture']; weightsHash: string };
-  preprocessing: { resize: number; inputSize: number; kind: BackboneSpec['preprocessing']['kind'] };
-  coreset: { ratio: number; seed: number; projectionDim: number; startPoints: number };
-  scoring: { k: number; metric: DistanceMetric; reweight: boolean; sigma: number };
-  bank: { size: number; dim: number; dtype: 'float32' | 'float16' };
-  training: { imageCount: number; patchCount: number; skipped: number };
-  /** Raw-score threshold; verdict is "fail" when score >= value. */
-  threshold: { value: number | null; method: ThresholdMethod; percentile?: number };
-  /** Scores of held-out normal images, used to calibrate the threshold and the normalised score. */
-  calibrationScores: number[];
-}
-
-export interface Profile {
-  meta: ProfileMeta;
-  /** [size, dim] row-major float32 (decoded from float16 where stored so). */
-  bank: Float32Array;
-}
-
-export class ProfileError extends Error {
-  constructor(where: string, problem: string) {
-    super(`${where}: ${problem}`);
-    this.name = 'ProfileError';
-  }
-}
+export * from './profile-types';
+export { migrateFromV1, validateMeta } from './validate';
 
 export function serializeProfile(profile: Profile): Uint8Array {
   const { meta, bank } = profile;
@@ -64,28 +27,6 @@ export function serializeProfile(profile: Profile): Uint8Array {
 
 function check(cond: unknown, where: string, problem: string): asserts cond {
   if (!cond) throw new ProfileError(where, problem);
-}
-
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-
-/** Validates every field that scoring depends on; anything off is refused with the reason. */
-export function validateMeta(meta: unknown, where: string): ProfileMeta {
-  check(meta && typeof meta === 'object', where, 'the profile metadata is missing');
-  const m = meta as ProfileMeta;
-  check(m.format === PROFILE_FORMAT, where, `not an Anomaly Inspector profile (format ${JSON.stringify(m.format)})`);
-  check(isNum(m.schemaVersion), where, 'the profile has no schema version');
-  check(m.schemaVersion <= PROFILE_SCHEMA_VERSION, where, `profile schema version ${m.schemaVersion} is newer than this app supports (${PROFILE_SCHEMA_VERSION}); update the app`);
-  check(m.schemaVersion === PROFILE_SCHEMA_VERSION, where, `profile schema version ${m.schemaVersion} is not supported (expected ${PROFILE_SCHEMA_VERSION})`);
-  check(typeof m.name === 'string' && typeof m.id === 'string', where, 'the profile has no name or id');
-  check(m.backbone && typeof m.backbone.id === 'string' && typeof m.backbone.weightsHash === 'string', where, 'the profile does not name its backbone');
-  check(m.bank && Number.isInteger(m.bank.size) && Number.isInteger(m.bank.dim), where, 'the bank size is missing');
-  check(m.bank.size > 0 && m.bank.size <= MAX_BANK_ROWS, where, `bank size ${m.bank.size} is outside 1..${MAX_BANK_ROWS}`);
-  check(m.bank.dim === 1024, where, `bank dimension ${m.bank.dim} is not 1024`);
-  check(m.bank.dtype === 'float32' || m.bank.dtype === 'float16', where, `bank dtype ${m.bank.dtype} is not float32 or float16`);
-  check(m.scoring && Number.isInteger(m.scoring.k) && m.scoring.k >= 1 && ['squared', 'euclidean'].includes(m.scoring.metric), where, 'the scoring settings are invalid');
-  check(m.threshold && (m.threshold.value === null || isNum(m.threshold.value)), where, 'the threshold is not a number');
-  check(Array.isArray(m.calibrationScores) && m.calibrationScores.every(isNum), where, 'the calibration scores are not numbers');
-  return m;
 }
 
 /** Refuses a profile file by its size alone, before reading it. */
@@ -133,6 +74,7 @@ export interface NewProfile {
   coreset: { ratio: number; seed: number };
   scoring?: Partial<ProfileMeta['scoring']>;
   calibrationScores: number[];
+  calibration?: CalibrationRecord;
   threshold: ProfileMeta['threshold'];
   dtype?: 'float32' | 'float16';
   appVersion: string;
@@ -162,6 +104,8 @@ export function createProfile(p: NewProfile): Profile {
     training: { imageCount: p.bank.imageCount, patchCount: p.bank.patchCount, skipped: p.bank.skipped },
     threshold: p.threshold,
     calibrationScores: p.calibrationScores,
+    calibration: p.calibration ?? { method: p.calibrationScores.length ? 'holdout' : 'none', images: [] },
+    taught: [],
   };
   return { meta, bank: p.bank.data };
 }

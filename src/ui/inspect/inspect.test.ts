@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { colourAt, colourLut, heatmapRgba } from './colormap';
 import { boundaryMask, contourSegments } from './contour';
 import { buildCsv, buildJson, derive, histogram } from './results';
+import { normalizeScore, rawForNormalized } from '../../engine/profile/verdict';
 
 /** Parses our CSV (RFC 4180 quoting) back to rows. */
 function parseCsv(text: string): string[][] {
@@ -38,10 +39,12 @@ describe('verdicts derived from raw scores', () => {
     const calib = [1, 2, 3];
     expect(derive(3, 3, calib)).toEqual({ verdict: 'fail', normalized: 0.5 });
     expect(derive(2.999, 3, calib).verdict).toBe('pass');
-    // lowest normal (1) -> 0, threshold (3) -> 0.5, 5 (as far above) -> 1, clipped beyond.
-    expect(derive(1, 3, calib).normalized).toBeCloseTo(0, 12);
-    expect(derive(4, 3, calib).normalized).toBeCloseTo(0.75, 12);
-    expect(derive(9, 3, calib).normalized).toBe(1);
+    // median normal (2) -> 0.25, threshold (3) -> 0.5, 4.5 (as far above, in ratio) -> 0.75; far above stays below 1.
+    expect(derive(2, 3, calib).normalized).toBeCloseTo(0.25, 12);
+    expect(derive(4.5, 3, calib).normalized).toBeCloseTo(0.75, 12);
+    expect(derive(9, 3, calib).normalized!).toBeGreaterThan(0.75);
+    expect(derive(9, 3, calib).normalized!).toBeLessThan(1);
+    expect(derive(0, 3, calib).normalized).toBe(0);
     expect(derive(null, 3, calib)).toEqual({ verdict: 'error', normalized: null });
     expect(derive(2, null, calib)).toEqual({ verdict: null, normalized: null });
   });
@@ -71,8 +74,10 @@ describe('CSV export', () => {
   });
 
   it('writes verdict, normalised score, raw score, threshold and profile', () => {
-    expect(parsed[1]).toEqual(['test/good/000.png', 'pass', '0.125000', '1.25', '2', 'bottle, line 3', 'good', '']);
-    expect(parsed[2].slice(1, 5)).toEqual(['fail', '1.000000', '4.5', '2']);
+    // 1.25 is the median of the normal scores [1, 1.5]: 0.25.
+    expect(parsed[1]).toEqual(['test/good/000.png', 'pass', '0.250000', '1.25', '2', 'bottle, line 3', 'good', '']);
+    expect(parsed[2].slice(1, 5)).toEqual(['fail', normalizeScore(4.5, 2, [1, 1.5]).toFixed(6), '4.5', '2']);
+    expect(Number(parsed[2][2])).toBeGreaterThan(0.75);
     expect(parsed[3][1]).toBe('fail'); // 2 >= 2
     expect(parsed[5].slice(1, 4)).toEqual(['error', '', '']);
     expect(parsed[5][7]).toContain('not a supported image');
@@ -95,19 +100,19 @@ describe('colour map', () => {
     const mid = [lut[128 * 3], lut[128 * 3 + 1], lut[128 * 3 + 2], 255];
     // (alpha: full opacity at the threshold; the colours below are checked with the alpha dropped)
     expect(at(5, 5)).toEqual(mid);
-    // The lowest normal score is the bottom colour whatever the threshold; far above is the top.
-    expect(at(2, 5).slice(0, 3)).toEqual(colourAt('turbo', 0));
-    expect(at(100, 5).slice(0, 3)).toEqual(colourAt('turbo', 1));
+    expect(at(8, 8)).toEqual(mid);
+    // The median normal score is the colour of 0.25 whatever the threshold; 0 and below the bottom colour.
+    expect(at(2.5, 5).slice(0, 3)).toEqual(colourAt('turbo', Math.round(0.25 * 255) / 255));
+    expect(at(0, 5).slice(0, 3)).toEqual(colourAt('turbo', 0));
     expect(at(-1, 5).slice(0, 3)).toEqual(colourAt('turbo', 0));
   });
 
-  it('with no normal scores, 0 is the bottom colour and twice the threshold the top (the Live view without a threshold)', () => {
+  it('with no normal scores, 0 is the bottom colour and twice the threshold 0.75 (the Live view without a threshold)', () => {
     const lut = colourLut('turbo');
     const rgb = (v: number) => [...heatmapRgba(new Float32Array([v]), 4, [], 'turbo', 1)].slice(0, 3);
     expect(rgb(0)).toEqual(colourAt('turbo', 0));
     expect(rgb(4)).toEqual([lut[128 * 3], lut[128 * 3 + 1], lut[128 * 3 + 2]]);
-    expect(rgb(8)).toEqual(colourAt('turbo', 1));
-    expect(rgb(80)).toEqual(colourAt('turbo', 1));
+    expect(rgb(8)).toEqual(colourAt('turbo', Math.round(0.75 * 255) / 255));
   });
 
   it('interpolates between stops, clamps outside [0, 1], scales alpha by opacity', () => {
@@ -119,12 +124,14 @@ describe('colour map', () => {
     expect(heatmapRgba(new Float32Array([1]), 1, [], 'reds', 0.5)[3]).toBe(128);
   });
 
-  it('fades out clearly normal values: transparent at the lowest normal score, full opacity from 0.45 up', () => {
-    const alpha = (v: number) => heatmapRgba(new Float32Array([v]), 10, [0], 'turbo', 0.8)[3];
+  it('fades out clearly normal values: transparent up to 0.15, full opacity from 0.45 up', () => {
+    const normals = [2, 5];
+    const alpha = (v: number) => heatmapRgba(new Float32Array([v]), 10, normals, 'turbo', 0.8)[3];
+    const raw = (n: number) => rawForNormalized(n, 10, normals);
     expect(alpha(0)).toBe(0); // normalised 0
-    expect(alpha(3)).toBe(0); // 0.15
-    expect(alpha(6)).toBe(Math.round(255 * 0.8 * 0.5)); // 0.3: half-way through the fade
-    expect(alpha(9)).toBe(204); // 0.45
+    expect(alpha(raw(0.15) * 0.999)).toBe(0);
+    expect(alpha(raw(0.3))).toBe(Math.round(255 * 0.8 * 0.5)); // half-way through the fade
+    expect(alpha(raw(0.45) * 1.001)).toBe(204);
     expect(alpha(10)).toBe(204);
     expect(alpha(30)).toBe(204);
   });

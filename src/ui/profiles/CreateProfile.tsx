@@ -21,13 +21,12 @@ export function CreateProfile() {
   const ready = useAppStore((s) => s.engineStatus === 'ready');
   const ratioValue = Number(ratio);
   const ratioOk = ratioValue > 0 && ratioValue <= 1;
-  const holdout = files.length >= 2 ? Math.max(1, Math.floor(files.length / 10)) : 0;
   return (
     <section className="card" aria-labelledby="create-title" data-testid="create-profile" data-build-result-at={build.resultAt ?? ''}>
       <h2 id="create-title">New profile</h2>
       <FileDrop
         label="Normal images"
-        hint="Drop defect-free photos of the part here, or choose files. Every 10th is held out to set the threshold."
+        hint="Drop defect-free photos of the part here, or choose files. Every photo is learnt, and each is also checked against the others to set the pass/fail line."
         accept={IMAGE_TYPES}
         multiple
         disabled={build.running}
@@ -38,7 +37,7 @@ export function CreateProfile() {
         testId="build-files"
       >
         <span className="small" data-testid="build-file-count">
-          {files.length ? `${plural(files.length, 'image')} (${formatBytes(files.reduce((n, f) => n + f.size, 0))}); ${holdout} held out for the threshold` : 'No images chosen'}
+          {files.length ? `${plural(files.length, 'image')} (${formatBytes(files.reduce((n, f) => n + f.size, 0))}); each one also checks the others to set the pass/fail line` : 'No images chosen'}
         </span>
       </FileDrop>
       <div className="form-row">

@@ -5,19 +5,16 @@
  */
 import type { RgbImage } from '../src/engine/image/types';
 import type { ImageKind } from '../src/engine/image/header';
-import { checkMegapixels, imageSize, sniffImageKind } from '../src/engine/image/header';
+import { checkMegapixels, sniffImageKind } from '../src/engine/image/header';
+import { imageProblem } from '../src/engine/image/check';
 import type { FileBytes, FrameInput } from '../src/worker-bridge/protocol';
 
 /** The checks made before decoding (empty, not an image, TIFF, over the megapixel limit), from the bytes alone. */
 export function checkImageBytes(file: FileBytes): ImageKind {
   const bytes = new Uint8Array(file.bytes);
-  if (bytes.length === 0) throw new Error(`${file.name}: the file is empty`);
-  const kind = sniffImageKind(bytes);
-  if (kind === 'unknown') throw new Error(`${file.name}: not a supported image (expected PNG, JPEG, BMP, WebP or GIF data)`);
-  if (kind === 'tiff') throw new Error(`${file.name}: TIFF images cannot be decoded in the browser; convert it to PNG (the CLI reads TIFF)`);
-  const size = imageSize(bytes);
-  if (size) checkMegapixels(file.name, size.width, size.height);
-  return kind;
+  const problem = imageProblem(bytes);
+  if (problem) throw new Error(`${file.name}: ${problem}`);
+  return sniffImageKind(bytes);
 }
 
 export async function decodeImageBytes(file: FileBytes): Promise<RgbImage> {

@@ -14,6 +14,7 @@ import { BUNDLED_BACKBONE, exportBackbone, refreshBackbones, useBackbones } from
 import type { PickedFile } from './inspect-actions';
 import { engine, trainingStore } from './services';
 import { useTrainStore } from './train-store';
+import { TRAINING_ELSEWHERE, withTrainingLock } from './training-lock';
 import { DEFAULT_CORESET_RATIO } from '../engine/patchcore/defaults';
 
 const set = useTrainStore.setState;
@@ -87,7 +88,7 @@ export async function loadStoredRun(): Promise<void> {
     set({
       record,
       recordLoaded: true,
-      ...(record ? { history: record.history, steps: record.steps, checkpoint: record.checkpoint, error: record.status === 'failed' ? (record.error ?? null) : null } : {}),
+      ...(record ? { history: record.history, steps: record.steps, checkpoint: record.checkpoint, error: null } : {}),
     });
   } catch (e) {
     set({ recordLoaded: true, error: `Reading the stored training run failed: ${message(e)}` });
@@ -99,7 +100,12 @@ async function toBytes(files: { name: string; data: Blob | ArrayBuffer }[]): Pro
 }
 
 /** Starts a new run on the chosen images (replacing any stored run). */
-export async function startTraining(): Promise<void> {
+/**
+ * Starts a new run. An unfinished run stored in this browser with a checkpoint (interrupted, cancelled or failed
+ * after an epoch) would be replaced: unless `discardUnfinished`, the view is asked to confirm first
+ * (`confirmDiscard`), and nothing is discarded. One that failed before any checkpoint holds nothing to lose.
+ */
+export async function startTraining(discardUnfinished = false): Promise<void> {
   const { settings, backboneId, images, running } = get();
   if (running || chosen.length === 0) return;
   const base = backboneId === BUNDLED_BACKBONE.id ? BUNDLED_BACKBONE : useBackbones.getState().stored.find((b) => b.id === backboneId);
@@ -107,11 +113,29 @@ export async function startTraining(): Promise<void> {
     set({ error: `The backbone "${backboneId}" is not available; choose another one.` });
     return;
   }
+  const unfinished = await trainingStore()
+    .current()
+    .catch(() => null);
+  if (unfinished && unfinished.status !== 'done' && unfinished.checkpoint && !discardUnfinished) {
+    set({ record: unfinished, confirmDiscard: true });
+    return;
+  }
+  set({ confirmDiscard: false });
+  const started = await withTrainingLock(() => startLocked(base.label, settings, backboneId, images.dataset));
+  if (!started) set({ error: TRAINING_ELSEWHERE });
+}
+
+/** Keeps the unfinished run: the confirmation is dismissed and nothing starts. */
+export function keepUnfinishedRun(): void {
+  set({ confirmDiscard: false });
+}
+
+async function startLocked(baseLabel: string, settings: TrainSettings, backboneId: string, dataset: string): Promise<void> {
   set({ running: true, error: null, history: [], steps: [], samples: [], checkpoint: null, progress: null, profile: null, resumedAt: null });
   let record: TrainRunRecord;
   try {
     record = await trainingStore().begin(
-      { id: newRunId(), backboneId, backboneLabel: base.label, dataset: images.dataset, settings },
+      { id: newRunId(), backboneId, backboneLabel: baseLabel, dataset, settings },
       chosen.map((f) => ({ name: f.name, data: f })),
       chosenTextures.map((f) => ({ name: f.name, data: f })),
     );
@@ -125,6 +149,12 @@ export async function startTraining(): Promise<void> {
 
 /** Continues the stored run from its last checkpoint (or from the start when it has none), on its stored images. */
 export async function resumeStoredRun(): Promise<void> {
+  if (get().running) return;
+  const resumed = await withTrainingLock(resumeLocked);
+  if (!resumed) set({ error: TRAINING_ELSEWHERE });
+}
+
+async function resumeLocked(): Promise<void> {
   const { running } = get();
   if (running) return;
   set({ running: true, error: null, samples: [], progress: null, profile: null });

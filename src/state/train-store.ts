@@ -49,6 +49,8 @@ interface TrainState {
   /** The last checkpoint stored in IndexedDB. */
   checkpoint: { stage: 1 | 2; epochsDone: number; bytes: number } | null;
   error: string | null;
+  /** Start was pressed while an unfinished run is stored: the view asks before it is discarded. */
+  confirmDiscard: boolean;
   /** The profile built from the run's images on the new backbone. */
   profile: { id: string; name: string } | null;
 }
@@ -72,5 +74,6 @@ export const useTrainStore = create<TrainState>()(() => ({
   samples: [],
   checkpoint: null,
   error: null,
+  confirmDiscard: false,
   profile: null,
 }));

@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useAppStore } from '../../state/app-store';
 import { BUNDLED_BACKBONE, useBackbones } from '../../state/backbones';
-import { chooseTextureImages, chooseTrainingImages, clearTextureImages, setTrainBackbone, setTrainSettings, startTraining } from '../../state/train-actions';
+import { chooseTextureImages, chooseTrainingImages, clearTextureImages, describePosition, keepUnfinishedRun, setTrainBackbone, setTrainSettings, startTraining } from '../../state/train-actions';
 import { useTrainStore } from '../../state/train-store';
 import type { TrainSettings } from '../../engine/tocoad/settings';
 import type { PickedFile } from '../../state/inspect-actions';
@@ -29,6 +29,11 @@ function NumberField({ field, testId, label, step, min, max, problem, disabled }
         data-testid={`train-${testId}`}
         onChange={(e) => setTrainSettings({ [field]: e.target.value === '' ? NaN : Number(e.target.value) })}
       />
+      {problem && (
+        <span className="field-problem" data-testid={`train-${testId}-problem`}>
+          {problem}
+        </span>
+      )}
     </label>
   );
 }
@@ -44,7 +49,9 @@ function ImageDrop({ label, hint, testId, disabled, onPicked, children }: { labe
 
 /** The run's images, base backbone and settings; starts a run. */
 export function TrainForm() {
-  const { settings, backboneId, images, textures, running } = useTrainStore(useShallow((s) => ({ settings: s.settings, backboneId: s.backboneId, images: s.images, textures: s.textures, running: s.running })));
+  const { settings, backboneId, images, textures, running, confirmDiscard, record } = useTrainStore(
+    useShallow((s) => ({ settings: s.settings, backboneId: s.backboneId, images: s.images, textures: s.textures, running: s.running, confirmDiscard: s.confirmDiscard, record: s.record })),
+  );
   const stored = useBackbones((s) => s.stored);
   const ready = useAppStore((s) => s.engineStatus === 'ready');
   const problems = settingsProblems(settings);
@@ -127,6 +134,26 @@ export function TrainForm() {
       {problemList.length > 0 && (
         <p className="error small" role="alert" data-testid="train-settings-problem">
           {problemList.map(([k, v]) => `${k}: ${v}`).join('; ')}
+        </p>
+      )}
+      {confirmDiscard && (
+        <div className="confirm" role="alertdialog" aria-labelledby="train-discard-question" data-testid="train-confirm-discard">
+          <p id="train-discard-question">
+            An unfinished run is stored{record ? ` (${record.images.length} images from "${record.dataset}"${record.checkpoint ? `, checkpoint at ${describePosition(record.checkpoint, record.settings)}` : ''})` : ''}. Starting a new run discards it and its checkpoint.
+          </p>
+          <div className="actions">
+            <button type="button" onClick={() => void startTraining(true)} data-testid="train-discard-and-start">
+              Discard it and start
+            </button>
+            <button type="button" className="primary" onClick={keepUnfinishedRun} data-testid="train-keep-unfinished">
+              Keep it
+            </button>
+          </div>
+        </div>
+      )}
+      {images.count === 0 && !running && (
+        <p className="field-problem" data-testid="train-no-images">
+          Add normal images (files or a folder) to start.
         </p>
       )}
       <div className="actions">

@@ -34,6 +34,11 @@ function StoredRun() {
   return (
     <section className="card train-stored" aria-labelledby="train-stored-title" data-testid="train-stored-run" data-status={record.status} data-checkpoint={cp ? `${cp.stage}:${cp.epochsDone}` : ''}>
       <h2 id="train-stored-title">Unfinished run</h2>
+      {record.status === 'failed' && (
+        <p className="error-text" role="alert" data-testid="train-stored-failure">
+          The run failed: {record.error ?? 'no reason was recorded'}. Resuming runs it again from the last checkpoint: it fails the same way unless the cause (named here) is fixed first.
+        </p>
+      )}
       <p className="small">
         Fine-tuning {record.backboneLabel} on {record.images.length} images from "{record.dataset}" {STATUS_WORDS[record.status]}.{' '}
         {cp
@@ -43,7 +48,7 @@ function StoredRun() {
       </p>
       <div className="actions">
         <button type="button" className="primary" onClick={() => void resumeStoredRun()} disabled={!ready} data-testid="train-run-resume">
-          Resume
+          {record.status === 'failed' ? 'Try again from the checkpoint' : 'Resume'}
         </button>
         <button type="button" onClick={() => void discardStoredRun()} data-testid="train-run-discard">
           Discard
@@ -165,13 +170,13 @@ export function TrainView() {
   }, []);
   return (
     <main className="train" data-testid="train-view" data-loaded={String(recordLoaded)}>
-      <StoredRun />
-      <TrainForm />
       {error && (
         <p className="error-text" role="alert" data-testid="train-error">
           {error}
         </p>
       )}
+      <StoredRun />
+      <TrainForm />
       <RunSection />
       <Result />
     </main>

@@ -21,6 +21,8 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { EnginePool } from '../node/engine-pool';
 import { DEFAULT_CORESET_RATIO } from '../engine/patchcore/defaults';
+import { listMvtecDataset } from '../node/dataset';
+import type { MvtecDataset } from '../node/dataset';
 
 export interface BackendOptions {
   backend: NodeBackend;
@@ -198,4 +200,11 @@ export async function openProfileForScoring(file: string, backboneArg?: string):
     threshold: profile.meta.threshold.value,
     calibrationScores: profile.meta.calibrationScores,
   };
+}
+
+/** Lists a dataset folder (MVTec AD layout), naming on stderr every file it leaves out and why. */
+export function listDataset(dir: string): MvtecDataset {
+  const dataset = listMvtecDataset(dir);
+  for (const s of dataset.skipped) console.error(`skipped ${s.path}: ${s.reason}`);
+  return dataset;
 }

@@ -2,11 +2,10 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { runBenchmark } from '../../engine/bench';
-import { listMvtecDataset } from '../../node/dataset';
 import { decodeImageFile } from '../../node/decode';
 import { loadBackboneArg } from '../../node/backbones';
 import { progressBars } from '../progress-bar';
-import { addBackendOptions, peakRssMb, setupBackend } from '../shared';
+import { addBackendOptions, peakRssMb, setupBackend, listDataset } from '../shared';
 import type { BackendOptions } from '../shared';
 import { DEFAULT_CORESET_RATIO } from '../../engine/patchcore/defaults';
 
@@ -37,7 +36,7 @@ export function register(program: Command): void {
   cmd.action(async (args: BenchArgs) => {
     await setupBackend(args);
     const bars = progressBars(args.quiet);
-    const files = listMvtecDataset(args.data).train;
+    const files = listDataset(args.data).train;
     const used = args.images > 0 ? files.slice(0, args.images) : files;
     const t0 = performance.now();
     const backbone = await loadBackboneArg(args.backbone);

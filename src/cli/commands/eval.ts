@@ -3,12 +3,11 @@ import { writeFileSync } from 'node:fs';
 import { evaluate, localScoreItem } from '../../engine/evaluate';
 import type { LabelledImage } from '../../engine/evaluate';
 import { PatchCoreScorer, withScoringDefaults } from '../../engine/patchcore/scorer';
-import { listMvtecDataset } from '../../node/dataset';
 import { verdictRates } from '../../engine/profile/verdict';
 import { decodeImageFile, decodeMaskFile } from '../../node/decode';
 import { progressBars } from '../progress-bar';
 import { EnginePool } from '../../node/engine-pool';
-import { trainingFiles, fitFromFolder, openProfileForScoring, peakRssMb, releaseMemory, addBackendOptions, addFitOptions, addScoringOptions, parseScoringOptions, setupBackend } from '../shared';
+import { trainingFiles, fitFromFolder, openProfileForScoring, peakRssMb, releaseMemory, addBackendOptions, addFitOptions, addScoringOptions, parseScoringOptions, setupBackend, listDataset } from '../shared';
 import type { BackendOptions, FitArgs, FittedBank, ScoringArgs } from '../shared';
 import type { FitProfileResult } from '../../engine/profile/fit';
 
@@ -33,7 +32,7 @@ export function register(program: Command): void {
   cmd.action(async (args: EvalArgs) => {
     await setupBackend(args);
     const bars = progressBars(args.quiet);
-    const dataset = listMvtecDataset(args.data);
+    const dataset = listDataset(args.data);
     if (dataset.test.length === 0) throw new Error(`${args.data}: no test images (expected ${args.data}/test/<defect>/*)`);
     const scoring = parseScoringOptions(args);
     const fitted: FittedBank & { result?: FitProfileResult } = args.profile ? await openProfileForScoring(args.profile, args.backbone) : await fitFromFolder(args, trainingFiles(dataset.train, args), bars);

@@ -11,7 +11,8 @@ import { fineTunedRecord, packFineTuned } from '../../engine/tocoad/export';
 import type { ToCoADOptions } from '../../engine/tocoad/trainer';
 import { DEFAULT_TOCOAD, resolveOptions, trainToCoAD } from '../../engine/tocoad/trainer';
 import { backboneFolder } from '../../node/backbones';
-import { IMAGE_EXTENSIONS, listMvtecDataset } from '../../node/dataset';
+import { IMAGE_EXTENSIONS } from '../../node/dataset';
+import { listDataset } from '../shared';
 import { decodeImageFile } from '../../node/decode';
 import { folderSource } from '../../node/file-source';
 import { initNodeBackend } from '../../node/tf-backend';
@@ -139,7 +140,7 @@ export function register(program: Command): void {
     if (existsSync(out) && !args.force) throw new Error(`${out} exists; pass --force to replace it`);
     await initNodeBackend(args.backend);
     const bars = progressBars(args.quiet);
-    const dataset = listMvtecDataset(args.data);
+    const dataset = listDataset(args.data);
     const files = args.maxImages ? dataset.train.slice(0, args.maxImages) : dataset.train;
     const baseDir = backboneFolder(args.backbone);
     const base = await readTrainableSource(folderSource(baseDir), baseDir);

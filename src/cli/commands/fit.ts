@@ -2,9 +2,8 @@ import type { Command } from 'commander';
 import { writeFileSync, renameSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { serializeProfile } from '../../engine/profile/profile';
-import { listMvtecDataset } from '../../node/dataset';
 import { progressBars } from '../progress-bar';
-import { addBackendOptions, addFitOptions, fitFromFolder, peakRssMb, setupBackend, trainingFiles } from '../shared';
+import { addBackendOptions, addFitOptions, fitFromFolder, peakRssMb, setupBackend, trainingFiles, listDataset } from '../shared';
 import type { BackendOptions, FitArgs } from '../shared';
 
 interface FitCliArgs extends BackendOptions, FitArgs {
@@ -41,7 +40,7 @@ export function register(program: Command): void {
   cmd.action(async (args: FitCliArgs) => {
     await setupBackend(args);
     const bars = progressBars(args.quiet);
-    const dataset = listMvtecDataset(args.data);
+    const dataset = listDataset(args.data);
     const fitted = await fitFromFolder(args, trainingFiles(dataset.train, args), bars, {
       name: args.name ?? basename(resolve(args.data)),
       holdout: args.holdout,

@@ -5,7 +5,7 @@
  * Sorted by defect folder, then by file name. Pure: no DOM, no file system.
  */
 
-export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.bmp', '.webp', '.tif', '.tiff'];
+export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.bmp', '.webp', '.gif', '.tif', '.tiff'];
 
 export interface LayoutItem<F> {
   /** Path relative to the dataset folder, e.g. `test/angle/000.png`. */

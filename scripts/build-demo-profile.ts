@@ -8,6 +8,7 @@ import { demoDataset } from '../src/engine/demo/dataset';
 import { DEMO_FIT, DEMO_PROFILE_NAME, DEMO_PROFILE_PATH } from '../src/engine/demo/recipe';
 import { fitProfile } from '../src/engine/profile/fit';
 import { serializeProfile } from '../src/engine/profile/profile';
+import { DEFAULT_THRESHOLD_RULE } from '../src/engine/profile/threshold';
 import { APP_VERSION } from '../src/engine/version';
 import { loadBackboneArg, REPO_ROOT } from '../src/node/backbones';
 import { initNodeBackend } from '../src/node/tf-backend';
@@ -18,7 +19,7 @@ const stampFile = `${out}.json`;
 async function main(): Promise<void> {
   await initNodeBackend('wasm');
   const backbone = await loadBackboneArg();
-  const stamp = JSON.stringify({ recipe: DEMO_FIT, weightsHash: backbone.weightsHash, appVersion: APP_VERSION });
+  const stamp = JSON.stringify({ recipe: DEMO_FIT, rule: DEFAULT_THRESHOLD_RULE, weightsHash: backbone.weightsHash, appVersion: APP_VERSION });
   if (existsSync(out) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
     console.log(`build-demo-profile: ${out} is up to date`);
     return;

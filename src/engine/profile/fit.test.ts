@@ -46,7 +46,7 @@ describe('fitProfile (the one fit pipeline)', () => {
     } finally {
       scorer.dispose();
     }
-    expect(stored.meta.threshold).toEqual({ value: tailThreshold(stored.meta.calibrationScores, 0.01), method: 'tail', rate: 0.01 });
+    expect(stored.meta.threshold).toEqual({ value: tailThreshold(stored.meta.calibrationScores, 0.005), method: 'tail', rate: 0.005 });
   });
 
   it('scores every training image out of sample: against the bank without its own rows', async () => {

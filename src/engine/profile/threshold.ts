@@ -10,7 +10,7 @@
 export type CalibrationMethod = { method: 'max' } | { method: 'percentile'; percentile: number } | { method: 'tail'; rate: number };
 
 /** The rule a fit sets its threshold by (see the README's "Threshold" section for how it was measured). */
-export const DEFAULT_THRESHOLD_RULE: CalibrationMethod = { method: 'tail', rate: 0.01 };
+export const DEFAULT_THRESHOLD_RULE: CalibrationMethod = { method: 'tail', rate: 0.005 };
 
 /** Linear-interpolated percentile (numpy's default) of the scores. */
 export function percentile(scores: readonly number[], p: number): number {

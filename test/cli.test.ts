@@ -90,6 +90,14 @@ describe('CLI end to end on a synthetic dataset', () => {
     const bad = out.images.filter((i: { label: number }) => i.label === 1);
     expect(out.false_reject_rate).toBe(good.filter((i: { score: number }) => i.score >= out.threshold).length / good.length);
     expect(out.miss_rate).toBe(bad.filter((i: { score: number }) => i.score < out.threshold).length / bad.length);
+    // Every failing image says where: at least one defect region, with its area; a passing one has none.
+    for (const i of out.images as { score: number; regions: number; largest_region: { area: number; area_percent: number } | null }[]) {
+      if (i.score >= out.threshold) {
+        expect(i.regions).toBeGreaterThanOrEqual(1);
+        expect(i.largest_region!.area).toBeGreaterThan(0);
+        expect(i.largest_region!.area_percent).toBeCloseTo((100 * i.largest_region!.area) / (224 * 224), 10);
+      } else expect(i.regions).toBe(0);
+    }
   });
 
   it('update teaches good images: a new revision lists them, the original file is untouched; a bad image changes nothing', async () => {

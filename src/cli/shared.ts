@@ -126,6 +126,8 @@ export interface FittedBank {
   /** The profile's threshold (null: none) and the normal scores it was calibrated on. */
   threshold: number | null;
   calibrationScores: number[];
+  /** Defect regions under this many input pixels are ignored (the profile's setting). */
+  minRegionArea: number;
 }
 
 /** What a fit from a folder records beyond the bank settings (as `fit`'s flags; `eval` fits with none held out). */
@@ -134,6 +136,7 @@ export interface FolderFitSettings {
   holdout: number;
   calibration?: CalibrationMethod;
   dtype: 'float32' | 'float16';
+  minRegionArea?: number;
 }
 
 /** Fits a profile on `files` through the engine's one fit pipeline, embedding in a pool of threads when asked. */
@@ -173,6 +176,7 @@ export async function fitFromFolder(
       skipped: result.skipped,
       threshold: meta.threshold.value,
       calibrationScores: meta.calibrationScores,
+      minRegionArea: meta.regions?.minArea ?? 0,
       result,
     };
   } finally {
@@ -199,6 +203,7 @@ export async function openProfileForScoring(file: string, backboneArg?: string):
     skipped: [],
     threshold: profile.meta.threshold.value,
     calibrationScores: profile.meta.calibrationScores,
+    minRegionArea: profile.meta.regions?.minArea ?? 0,
   };
 }
 

@@ -5,6 +5,8 @@ import type { PatchCoreScorer, ScoreTimings } from './patchcore/scorer';
 import type { ProgressListener } from './progress';
 import { isAbortError, stageReporter, throwIfAborted } from './progress';
 import type { SkippedImage } from './patchcore/memory-bank';
+import { defectRegions } from './profile/regions';
+import type { DefectRegion } from './profile/regions';
 
 /** A test image with its ground truth: label 1 is defective; a mask marks the defect's pixels. */
 export interface LabelledImage {
@@ -21,6 +23,8 @@ export interface ImageResult {
   label: 0 | 1;
   defect: string;
   score: number;
+  /** With a threshold: the defect regions (see ./profile/regions.ts), largest first. */
+  regions?: DefectRegion[];
 }
 
 export interface EvaluationMetrics {
@@ -40,7 +44,7 @@ export interface Evaluation {
 }
 
 /** Scores one test image (decoding included); hosts may run it on a pool of threads. */
-export type ScoreItem = (item: LabelledImage, index: number) => Promise<{ score: number; map: Float32Array; timings?: StageTimings }>;
+export type ScoreItem = (item: LabelledImage, index: number) => Promise<{ score: number; map: Float32Array; patches?: Float32Array; grid?: number; timings?: StageTimings }>;
 
 export type StageTimings = ScoreTimings & { decode: number };
 
@@ -52,7 +56,7 @@ export function localScoreItem(scorer: PatchCoreScorer): ScoreItem {
     const image = await item.load();
     timings.decode = performance.now() - t0;
     const r = await scorer.score(image, timings);
-    return { score: r.score, map: r.map, timings };
+    return { score: r.score, map: r.map, patches: r.patches, grid: r.grid, timings };
   };
 }
 
@@ -61,6 +65,9 @@ export interface EvaluateOptions {
   signal?: AbortSignal;
   /** Images scored at once (default 1; more only helps when scoreItem runs elsewhere). */
   concurrency?: number;
+  /** With a threshold, each image's defect regions are reported (those under `minRegionArea` input pixels left out). */
+  threshold?: number | null;
+  minRegionArea?: number;
 }
 
 /**
@@ -92,7 +99,9 @@ export async function evaluate(
         const mask = withMasks ? (item.loadMask ? prepareMask(await item.loadMask(), resize, inputSize) : new Uint8Array(inputSize * inputSize)) : null;
         const scored = await scoreItem(item, i);
         if (scored.timings) for (const k of Object.keys(timings) as (keyof typeof timings)[]) timings[k] += scored.timings[k];
-        perItem[i] = { result: { name: item.name, label: item.label, defect: item.defect, score: scored.score }, map: scored.map, mask };
+        const result: ImageResult = { name: item.name, label: item.label, defect: item.defect, score: scored.score };
+        if (options.threshold != null && scored.patches && scored.grid) result.regions = defectRegions(scored.patches, scored.grid, inputSize, options.threshold, options.minRegionArea ?? 0);
+        perItem[i] = { result, map: scored.map, mask };
       } catch (e) {
         if (isAbortError(e)) throw e;
         skipped.push({ name: item.name, reason: (e as Error).message });

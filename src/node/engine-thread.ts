@@ -48,7 +48,7 @@ async function handle(msg: ThreadRequest): Promise<{ value: unknown; transfer?: 
       const image = await decodeImageFile(msg.file);
       timings.decode = performance.now() - t0;
       const r = await scorer!.score(image, timings);
-      return { value: { score: r.score, map: r.map, timings }, transfer: [r.map.buffer as ArrayBuffer] };
+      return { value: { score: r.score, map: r.map, patches: r.patches, grid: r.grid, timings }, transfer: [r.map.buffer as ArrayBuffer] };
     }
   }
 }

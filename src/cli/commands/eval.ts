@@ -45,6 +45,7 @@ export function register(program: Command): void {
       load: () => decodeImageFile(t.path),
       loadMask: t.maskPath ? () => decodeMaskFile(t.maskPath!) : undefined,
     }));
+    const regionOptions = { threshold: fitted.threshold, minRegionArea: fitted.minRegionArea };
     let result;
     let scoringStarted = performance.now();
     if ((args.threads ?? 1) > 1) {
@@ -52,14 +53,14 @@ export function register(program: Command): void {
       try {
         await pool.setBank(fitted.bank, fitted.dim, options);
         scoringStarted = performance.now();
-        result = await evaluate(fitted.backbone.spec, items, pool.scorer(dataset.test.map((t) => t.path)), { onProgress: bars, concurrency: pool.size });
+        result = await evaluate(fitted.backbone.spec, items, pool.scorer(dataset.test.map((t) => t.path)), { onProgress: bars, concurrency: pool.size, ...regionOptions });
       } finally {
         await pool.close();
       }
     } else {
       const scorer = new PatchCoreScorer(fitted.backbone, fitted.bank, fitted.dim, options);
       try {
-        result = await evaluate(fitted.backbone.spec, items, localScoreItem(scorer), { onProgress: bars });
+        result = await evaluate(fitted.backbone.spec, items, localScoreItem(scorer), { onProgress: bars, ...regionOptions });
       } finally {
         scorer.dispose();
       }
@@ -94,7 +95,15 @@ export function register(program: Command): void {
       skipped: [...fitted.skipped, ...result.skipped],
       peak_rss_mb: peakRssMb(),
       /** Per-image raw scores, so a profile's scores can be compared across hosts (CLI, browser). */
-      images: result.images.map((r) => ({ name: r.name, defect: r.defect, label: r.label, score: r.score })),
+      images: result.images.map((r) => ({
+        name: r.name,
+        defect: r.defect,
+        label: r.label,
+        score: r.score,
+        /** At the profile's threshold: how many defect regions, and the largest (area in input pixels and %, box, peak). */
+        regions: r.regions?.length ?? null,
+        largest_region: r.regions?.[0] ? { area: r.regions[0].area, area_percent: r.regions[0].areaPercent, box: r.regions[0].box, peak: r.regions[0].peak } : null,
+      })),
     };
     for (const s of output.skipped) console.error(`skipped ${s.name}: ${s.reason}`);
     const fmt = (v: number | null) => (v === null ? 'n/a' : v.toFixed(4));

@@ -13,6 +13,7 @@ interface FitCliArgs extends BackendOptions, FitArgs {
   holdout: number;
   percentile?: number;
   fp16?: boolean;
+  minRegionArea?: number;
   quiet?: boolean;
 }
 
@@ -34,6 +35,11 @@ export function register(program: Command): void {
       return n;
     })
     .option('--fp16', 'store the bank as float16 (half the size)')
+    .option('--min-region-area <px>', 'ignore defect regions smaller than this many pixels of the 224 px model input (stored in the profile)', (v) => {
+      const n = Number(v);
+      if (!(n >= 0 && n <= 224 * 224)) throw new Error(`--min-region-area must be a number of pixels in [0, ${224 * 224}], got "${v}"`);
+      return n;
+    })
     .option('--quiet', 'no progress bars');
   addFitOptions(cmd);
   addBackendOptions(cmd);
@@ -46,6 +52,7 @@ export function register(program: Command): void {
       holdout: args.holdout,
       calibration: args.percentile ? { method: 'percentile', percentile: args.percentile } : undefined,
       dtype: args.fp16 ? 'float16' : 'float32',
+      minRegionArea: args.minRegionArea,
     });
     bars.stop();
     const { profile, skipped, imageCount, calibrationCount, seconds } = fitted.result;

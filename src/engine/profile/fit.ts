@@ -44,6 +44,8 @@ export interface FitProfileOptions {
   calibration?: CalibrationMethod;
   dtype: 'float32' | 'float16';
   appVersion: string;
+  /** Defect regions under this many input pixels are ignored (stored in the profile). */
+  minRegionArea?: number;
   /** Where the coreset runs (default: by backend, see defaultCoresetPlacement). */
   coresetOn?: 'host' | 'device';
   /** Where the patch features wait for the coreset (default: in memory). */
@@ -158,6 +160,7 @@ export async function fitProfile(backbone: Backbone, images: readonly NamedImage
     calibrationScores: scores,
     calibration: { method, images: names },
     threshold: thresholdRecord(scores, options.calibration),
+    ...(options.minRegionArea ? { regions: { minArea: options.minRegionArea } } : {}),
     dtype: options.dtype,
     appVersion: options.appVersion,
   });

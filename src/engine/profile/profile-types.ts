@@ -62,6 +62,8 @@ export interface ProfileMeta {
   calibration: CalibrationRecord;
   /** Images taught since the fit, oldest first. */
   taught: TaughtImage[];
+  /** Defect regions smaller than `minArea` pixels of the model's input are ignored (specks); absent: none are. */
+  regions?: { minArea: number };
 }
 
 export interface Profile {

@@ -76,6 +76,7 @@ export interface NewProfile {
   calibrationScores: number[];
   calibration?: CalibrationRecord;
   threshold: ProfileMeta['threshold'];
+  regions?: ProfileMeta['regions'];
   dtype?: 'float32' | 'float16';
   appVersion: string;
   now?: Date;
@@ -106,6 +107,7 @@ export function createProfile(p: NewProfile): Profile {
     calibrationScores: p.calibrationScores,
     calibration: p.calibration ?? { method: p.calibrationScores.length ? 'holdout' : 'none', images: [] },
     taught: [],
+    ...(p.regions ? { regions: p.regions } : {}),
   };
   return { meta, bank: p.bank.data };
 }

@@ -69,7 +69,7 @@ class Checker {
 }
 
 const V1_KEYS = ['format', 'schemaVersion', 'id', 'name', 'createdAt', 'updatedAt', 'appVersion', 'backbone', 'preprocessing', 'coreset', 'scoring', 'bank', 'training', 'threshold', 'calibrationScores'];
-const V2_KEYS = [...V1_KEYS, 'calibration', 'taught'];
+const V2_KEYS = [...V1_KEYS, 'calibration', 'taught', 'regions'];
 
 /** Validates every field; anything off is refused with the reason, naming the field. Migrates version 1. */
 export function validateMeta(input: unknown, where: string): ProfileMeta {
@@ -148,6 +148,12 @@ export function validateMeta(input: unknown, where: string): ProfileMeta {
   const names = c.list(calibration.images, 'calibration.images');
   names.forEach((n, i) => c.string(n, `calibration.images[${i}]`, 4096));
   c.that(names.length === 0 || names.length === scores.length, `the calibration names ${names.length} images for ${scores.length} scores`);
+
+  if (m.regions !== undefined) {
+    const regions = c.object(m.regions, 'regions');
+    c.keys(regions, 'regions', ['minArea']);
+    c.number(regions.minArea, 'regions.minArea', 0, 4096 * 4096);
+  }
 
   c.list(m.taught, 'taught').forEach((t, i) => {
     const field = `taught[${i}]`;

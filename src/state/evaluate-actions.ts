@@ -68,7 +68,7 @@ export async function runEvaluation(): Promise<void> {
       r = await engine().request('evaluate', { key, files }, { signal, onProgress, transfer });
     }
     const dataset = layout.root || 'dataset';
-    const run = { ...r, profileId, profileName: profile.name, backboneLabel: profile.backbone.label, dataset, datasetKey: `${dataset}:${layout.items.length}`, at: new Date().toISOString() };
+    const run = { ...r, profileId, profileName: profile.name, backboneLabel: profile.backbone.label, threshold: profile.threshold.value, dataset, datasetKey: `${dataset}:${layout.items.length}`, at: new Date().toISOString() };
     set({ result: run, runs: withRun(get().runs, run) });
     if (r.skipped.length) pushAlert('error', `${r.skipped.length} image${r.skipped.length === 1 ? '' : 's'} could not be scored and are left out of the metrics: ${r.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
   } catch (e) {

@@ -13,6 +13,8 @@ export interface EvaluationRun extends EvaluateResult {
   profileName: string;
   /** The backbone the profile was built on (its label), for the side-by-side table. */
   backboneLabel: string;
+  /** The profile's threshold when it was evaluated (the views use its current one while it exists). */
+  threshold: number | null;
   dataset: string;
   /** Identifies the labelled folder: its name and image count. */
   datasetKey: string;

@@ -1,7 +1,8 @@
 /**
  * Inspection: many files scored one after another in the worker (two requests in flight so it never
  * waits for the next file's bytes); a file that cannot be inspected gets a message naming it and the
- * batch goes on. The threshold slider only changes `draftThreshold`; saving writes it to the profile.
+ * batch goes on. The threshold slider only changes `draftThreshold`; saving writes it to the profile. Each item's
+ * file is kept while the item is shown, so an image can be marked as good (taught to the profile) from its detail.
  */
 import { isAbortError } from '../engine/progress';
 import type { ProfileMeta } from '../engine/profile/profile';
@@ -10,7 +11,7 @@ import type { Label } from '../engine/data/labels';
 import { EngineError } from '../worker-bridge';
 import { ensureLoaded, refreshProfiles } from './actions';
 import { pushAlert, useAppStore } from './app-store';
-import type { InspectItem, OverlaySettings, VerdictFilter } from './inspect-store';
+import type { InspectItem, OverlaySettings, ResultOrder, VerdictFilter } from './inspect-store';
 import { patchItem, useInspectStore } from './inspect-store';
 import { engine, profileStore } from './services';
 
@@ -84,8 +85,6 @@ async function scoreOne(item: InspectItem, profileId: string, signal: AbortSigna
     }
     const text = message(e);
     patchItem(item.id, { status: 'error', error: text.includes(item.name) ? text : `${item.name}: ${text}` });
-  } finally {
-    files.delete(item.id);
   }
 }
 
@@ -147,6 +146,21 @@ export function setDraftThreshold(value: number | null): void {
 
 export function setFilter(filter: VerdictFilter): void {
   set({ filter });
+}
+
+export function setSort(sort: ResultOrder): void {
+  set({ sort });
+}
+
+/** The file of an inspected item (to mark it as good); undefined once the item is gone. */
+export function inspectedFile(id: number): File | undefined {
+  return files.get(id);
+}
+
+/** A profile was saved again (taught, undone): a threshold being tried on it gives way to its new one. */
+export function profileChanged(profileId: string): void {
+  const state = get();
+  if ((state.profileId ?? useAppStore.getState().selectedId) === profileId && state.draftThreshold !== null) set({ draftThreshold: null });
 }
 
 export function openDetail(id: number | null): void {

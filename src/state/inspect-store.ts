@@ -36,6 +36,9 @@ export interface InspectItem {
 
 export type VerdictFilter = 'all' | 'pass' | 'fail' | 'error';
 
+/** The results' order: as added, or by severity (normalised score, highest first). */
+export type ResultOrder = 'batch' | 'severity';
+
 export interface OverlaySettings {
   show: boolean;
   opacity: number;
@@ -52,6 +55,7 @@ interface InspectState {
   /** Threshold being tried on the slider; null means the profile's own. */
   draftThreshold: number | null;
   filter: VerdictFilter;
+  sort: ResultOrder;
   /** Item id shown in the detail view. */
   detailId: number | null;
   overlay: OverlaySettings;
@@ -64,6 +68,7 @@ export const useInspectStore = create<InspectState>()(() => ({
   startedAt: null,
   draftThreshold: null,
   filter: 'all',
+  sort: 'batch',
   detailId: null,
   overlay: { show: true, opacity: 0.55, colourMap: 'turbo', contour: true },
 }));

@@ -1,7 +1,7 @@
 /**
  * The worker's request handlers on the real engine in Node (tfjs WASM, the bundled ResNet50), through a Session as
  * the worker makes it but with a fixed backend (workers/testing/node-session.ts): build -> load-profile -> score,
- * the profile file round trip, evaluation, cancelling, and a profile the engine does not hold.
+ * the profile file round trip, evaluation, teaching, cancelling, and a profile the engine does not hold.
  */
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ import { evaluate } from './evaluate';
 import { loadProfile } from './load-profile';
 import { exportProfile, importProfile } from './profile-files';
 import { score, scoreFrame } from './score';
+import { teach } from './teach';
 
 /** A woven texture with noise, different per seed; `defect` paints a bright square into it. */
 function texture(seed: number, defect = false, size = 96): RgbImage {
@@ -30,6 +31,14 @@ function texture(seed: number, defect = false, size = 96): RgbImage {
         data[(y * size + x) * 3 + c] = inside ? 250 : Math.max(0, Math.min(255, 128 + 60 * Math.sin(x / 3 + c) * Math.cos(y / 3) + (random() - 0.5) * 40));
       }
   return { width: size, height: size, data };
+}
+
+/** Rows become columns: the same texture across. */
+function transposed(image: RgbImage): RgbImage {
+  const { width, height, data } = image;
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out.set(data.subarray((y * width + x) * 3, (y * width + x) * 3 + 3), (x * height + y) * 3);
+  return { width: height, height: width, data: out };
 }
 
 async function png(image: RgbImage): Promise<ArrayBuffer> {
@@ -122,6 +131,30 @@ describe('worker handlers on the engine (Node, WASM)', () => {
     expect(r.msPerImage).toBeGreaterThan(0);
   });
 
+  it('teaches a loaded profile a good image (nothing remembered), and refuses a file it cannot decode, naming it', async () => {
+    // The weave turned a quarter: a good part of a look the profile has not seen, so it adds rows.
+    const r = await teach({ id: 14, type: 'teach', key: 'k1', files: [await pngFile('new-look.png', transposed(texture(31)))] }, session, never, ignore);
+    expect(r.taught.map((t) => t.name)).toEqual(['new-look.png']);
+    expect(r.taught[0].rowsAdded).toBeGreaterThan(0);
+    expect(Number.isFinite(r.taught[0].scoreBefore)).toBe(true);
+    expect(r.bank.size).toBe(built.bank.size + r.taught[0].rowsAdded);
+    expect(r.meta.bank.size).toBe(r.bank.size);
+    expect(r.bank.bytes.byteLength).toBe(r.bank.size * r.bank.dim * 4);
+    // The bank's old rows are kept as they were, the new ones appended.
+    expect(Buffer.from(r.bank.bytes, 0, built.bank.bytes.byteLength).equals(Buffer.from(built.bank.bytes))).toBe(true);
+    expect(r.meta.taught).toEqual([expect.objectContaining({ name: 'new-look.png', rows: r.taught[0].rowsAdded, scoreBefore: r.taught[0].scoreBefore })]);
+    expect(r.meta.calibrationScores).toEqual([...built.meta.calibrationScores, r.taught[0].scoreBefore]);
+    expect(r.thresholdBefore).toBe(built.meta.threshold.value);
+    expect(r.thresholdAfter).toBe(r.meta.threshold.value);
+    // The loaded profile is unchanged: teaching proposes, the page saves.
+    expect(session.profiles.get('k1')!.meta).toBe(built.meta);
+
+    const broken = { name: 'broken.png', bytes: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4, 5, 6, 7, 8]).buffer };
+    const error = await teach({ id: 15, type: 'teach', key: 'k1', files: [broken] }, session, never, ignore).then(() => null, (e: Error) => e);
+    expect(error?.message).toMatch(/^broken\.png: /);
+    expect(error?.message).not.toMatch(/broken\.png: broken\.png/);
+  });
+
   it('rejects a cancelled request with an AbortError, and goes on working afterwards', async () => {
     const files = await Promise.all([1, 2, 3].map((i) => pngFile(`${i}.png`, texture(20 + i))));
     const controller = new AbortController();
@@ -141,6 +174,7 @@ describe('worker handlers on the engine (Node, WASM)', () => {
     const codeOf = (p: Promise<unknown>) => p.then(() => 'resolved', (e: { code?: string }) => e.code);
     expect(await codeOf(score({ id: 11, type: 'score', key: 'nope', file }, session, never, ignore))).toBe('not-loaded');
     expect(await codeOf(evaluate({ id: 12, type: 'evaluate', key: 'nope', files: [] }, session, never, ignore))).toBe('not-loaded');
+    expect(await codeOf(teach({ id: 16, type: 'teach', key: 'nope', files: [file] }, session, never, ignore))).toBe('not-loaded');
     const frame = { kind: 'rgba' as const, width: 1, height: 1, data: new ArrayBuffer(4) };
     expect(await codeOf(scoreFrame({ id: 13, type: 'score-frame', key: 'nope', frame }, session, never, ignore))).toBe('not-loaded');
   });

@@ -32,7 +32,10 @@ export function defectRegions(patches: Float32Array, grid: number, size: number,
       const x = i % grid, y = (i - x) / grid;
       cells++;
       peak = Math.max(peak, patches[i]);
-      minX = Math.min(minX, x), maxX = Math.max(maxX, x), minY = Math.min(minY, y), maxY = Math.max(maxY, y);
+      minX = Math.min(minX, x);
+      maxX = Math.max(maxX, x);
+      minY = Math.min(minY, y);
+      maxY = Math.max(maxY, y);
       for (let dy = -1; dy <= 1; dy++)
         for (let dx = -1; dx <= 1; dx++) {
           const nx = x + dx, ny = y + dy;

@@ -1,6 +1,6 @@
 import { DropZone } from '../shell/DropZone';
 import { FolderPicker } from '../shell/FolderPicker';
-import { useId, useMemo, useState } from 'react';
+import { useId, useMemo } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { rocCurve } from '../../engine/metrics';
 import { selectProfile } from '../../state/actions';
@@ -12,25 +12,12 @@ import { fromDataTransfer } from '../inspect/pick';
 import { plural } from '../shell/format';
 import { ProgressBar } from '../shell/ProgressBar';
 import { LAYOUT_HINT } from '../../engine/data/mvtec-layout';
+import { Comparison, fmtMetric, Metric, VerdictMetrics } from './EvaluateMetrics';
+import { ImageTable } from './ImageTable';
 import './evaluate.css';
 
 const BINS = 20;
 const TICKS = [0, 0.2, 0.4, 0.6, 0.8, 1];
-
-/** As `eval` prints them: 4 decimals, n/a when not computed. */
-function fmtMetric(v: number | null): string {
-  return v === null ? 'n/a' : v.toFixed(4);
-}
-
-function Metric({ id, label, value, note }: { id: string; label: string; value: number | null; note?: string }) {
-  return (
-    <div className="metric" data-testid={`metric-${id}`} data-value={value === null ? '' : String(value)}>
-      <div className="metric-label">{label}</div>
-      <div className="metric-value">{fmtMetric(value)}</div>
-      {note && <div className="small muted">{note}</div>}
-    </div>
-  );
-}
 
 /** Good and defective scores in shared bins. */
 function classHistogram(run: EvaluationRun) {
@@ -43,7 +30,6 @@ function classHistogram(run: EvaluationRun) {
 }
 
 function Results({ run }: { run: EvaluationRun }) {
-  const [sort, setSort] = useState<'name' | 'score'>('name');
   const roc = useMemo(() => {
     const c = rocCurve(
       run.images.map((i) => i.score),
@@ -52,7 +38,6 @@ function Results({ run }: { run: EvaluationRun }) {
     return c.fpr.map((f, k) => ({ fpr: f, tpr: c.tpr[k] }));
   }, [run]);
   const bins = useMemo(() => classHistogram(run), [run]);
-  const rows = useMemo(() => (sort === 'score' ? [...run.images].sort((a, b) => b.score - a.score) : run.images), [run, sort]);
   const m = run.metrics;
   const noMasks = m.pixel_auroc === null ? 'no masks' : undefined;
   return (
@@ -63,6 +48,7 @@ function Results({ run }: { run: EvaluationRun }) {
         <Metric id="aupro" label="AUPRO" value={m.aupro} note={noMasks} />
         <Metric id="f1_max" label="F1-max" value={m.f1_max} note={`at score ${m.f1_threshold.toPrecision(4)}`} />
       </div>
+      <VerdictMetrics run={run} />
       <p className="small muted" data-testid="evaluate-summary">
         "{run.profileName}" on {run.dataset}: {run.images.length} images scored
         {run.skipped.length ? `, ${run.skipped.length} skipped` : ''} · bank <span data-testid="evaluate-bank">{run.bankSize}</span> patches · {run.backend} · {run.msPerImage.toFixed(0)} ms/image ({run.seconds.toFixed(1)} s)
@@ -100,42 +86,7 @@ function Results({ run }: { run: EvaluationRun }) {
           <p className="small muted">Good and defective images in {BINS} shared bins; a gap between the colours means a threshold separates them.</p>
         </div>
       </div>
-      <div className="card-head">
-        <h3>Per image</h3>
-        <label className="small">
-          Sort by{' '}
-          <select value={sort} onChange={(e) => setSort(e.target.value as 'name' | 'score')} data-testid="evaluate-sort">
-            <option value="name">folder and name</option>
-            <option value="score">score, highest first</option>
-          </select>
-        </label>
-      </div>
-      <div className="evaluate-table-wrap">
-        <table className="evaluate-table" data-testid="evaluate-table">
-          <thead>
-            <tr>
-              <th scope="col">Image</th>
-              <th scope="col">Folder</th>
-              <th scope="col">Label</th>
-              <th scope="col" className="num">
-                Raw score
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.name} data-testid="evaluate-row" data-name={r.name} data-score={r.score} data-label={r.label}>
-                <td>{r.name.split('/').pop()}</td>
-                <td>{r.defect}</td>
-                <td>
-                  <span className={`verdict-chip ${r.label ? 'verdict-fail' : 'verdict-pass'}`}>{r.label ? 'defective' : 'good'}</span>
-                </td>
-                <td className="num">{r.score.toPrecision(5)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ImageTable run={run} />
       {run.skipped.length > 0 && (
         <ul className="file-errors" data-testid="evaluate-skipped">
           {run.skipped.map((s) => (
@@ -146,54 +97,6 @@ function Results({ run }: { run: EvaluationRun }) {
         </ul>
       )}
     </>
-  );
-}
-
-const COMPARED = [
-  ['image_auroc', 'Image AUROC'],
-  ['pixel_auroc', 'Pixel AUROC'],
-  ['aupro', 'AUPRO'],
-  ['f1_max', 'F1-max'],
-] as const;
-
-/**
- * Every profile evaluated on this folder, side by side (e.g. the same images before and after fine-tuning the
- * backbone): one column per profile, the best value of each metric in bold.
- */
-function Comparison({ runs, current }: { runs: EvaluationRun[]; current: EvaluationRun }) {
-  return (
-    <div className="evaluate-table-wrap">
-      <table className="evaluate-table" data-testid="evaluate-compare">
-        <thead>
-          <tr>
-            <th scope="col">Metric</th>
-            {runs.map((r) => (
-              <th key={r.profileId} scope="col" className="num" data-testid="compare-profile" data-profile={r.profileName}>
-                {r.profileName}
-                {r === current ? ' (last run)' : ''}
-                <div className="small muted">{r.backboneLabel}</div>
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {COMPARED.map(([key, label]) => {
-            const values = runs.map((r) => r.metrics[key]);
-            const best = Math.max(...values.map((v) => v ?? -Infinity));
-            return (
-              <tr key={key}>
-                <th scope="row">{label}</th>
-                {runs.map((r, i) => (
-                  <td key={r.profileId} className="num" data-testid={`compare-${key}`} data-value={values[i] === null ? '' : String(values[i])}>
-                    {values[i] !== null && values[i] === best && runs.length > 1 ? <strong>{fmtMetric(values[i])}</strong> : fmtMetric(values[i])}
-                  </td>
-                ))}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
   );
 }
 
@@ -213,7 +116,7 @@ export function EvaluateView() {
       <section className="card" aria-labelledby="evaluate-title" data-testid="evaluate-view">
         <h2 id="evaluate-title">Evaluate</h2>
         <p className="small muted">
-          Measure a profile on a labelled folder: image AUROC, pixel AUROC, AUPRO and F1-max, as <code>anomaly-inspector eval</code> computes them. {LAYOUT_HINT} A train/ folder is ignored.
+          Measure a profile on a labelled folder: image AUROC, pixel AUROC, AUPRO and F1-max, and its threshold's false-reject and miss rates, as <code>anomaly-inspector eval</code> computes them. {LAYOUT_HINT} A train/ folder is ignored.
         </p>
         <div className="evaluate-controls">
           <label htmlFor={profileId}>Profile</label>

@@ -1,5 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { openDetail, setLabel, setOverlay } from '../../state/inspect-actions';
+import { inspectedFile, openDetail, setLabel, setOverlay } from '../../state/inspect-actions';
+import { proposeTeach } from '../../state/teach-actions';
+import { useTeachStore } from '../../state/teach-store';
+import { TeachPanel } from '../teach/TeachPanel';
 import { useInspectStore } from '../../state/inspect-store';
 import { COLOUR_MAPS } from './colormap';
 import type { ColourMapName } from '../../state/inspect-store';
@@ -28,7 +31,7 @@ function clampView(v: View): View {
   return { zoom, x: Math.min(lim, Math.max(-lim, v.x)), y: Math.min(lim, Math.max(-lim, v.y)) };
 }
 
-/** One image large: heatmap overlay with its settings, zoom and pan, keyboard navigation, PNG export. */
+/** One image large: heatmap overlay with its settings, zoom and pan, keyboard navigation, PNG export, Mark as good. */
 export function DetailView() {
   const detailId = useInspectStore((s) => s.detailId);
   const overlay = useInspectStore((s) => s.overlay);
@@ -42,6 +45,7 @@ export function DetailView() {
   const stageRef = useRef<HTMLDivElement>(null);
   const closeRef = useRef<HTMLButtonElement>(null);
   const [view, setView] = useState<View>(HOME);
+  const teaching = useTeachStore((s) => s.status === 'teaching' || s.status === 'saving' || s.status === 'undoing');
   const pointers = useRef(new Map<number, { x: number; y: number }>());
   const pinch = useRef<{ dist: number; zoom: number } | null>(null);
 
@@ -215,6 +219,17 @@ export function DetailView() {
                 {item.width}×{item.height}, shown as the model saw it ({item.mapSize}×{item.mapSize})
               </Fact>
             </dl>
+            <button
+              type="button"
+              className="mark-good"
+              disabled={teaching || !profile || !inspectedFile(item.id)}
+              onClick={() => profile && void proposeTeach(profile.id, [inspectedFile(item.id)!], { source: 'inspect', names: [item.name] })}
+              title="Teach the profile this image is a good part: its patches join the bank and the threshold is set again (shown before saving)"
+              data-testid="mark-good"
+            >
+              Mark as good
+            </button>
+            <TeachPanel where="inspect" />
             <fieldset className="overlay-controls">
               <legend>Heatmap</legend>
               <label className="check">

@@ -2,8 +2,8 @@ import { DropZone } from '../shell/DropZone';
 import { FolderPicker } from '../shell/FolderPicker';
 import { useDeferredValue, useEffect, useId, useRef } from 'react';
 import { useAppStore } from '../../state/app-store';
-import { cancelInspect, clearInspection, inspectFiles, openDetail, removeItem, resumeInspect, setFilter, setLabel } from '../../state/inspect-actions';
-import type { InspectItem, VerdictFilter } from '../../state/inspect-store';
+import { cancelInspect, clearInspection, inspectFiles, openDetail, removeItem, resumeInspect, setFilter, setLabel, setSort } from '../../state/inspect-actions';
+import type { InspectItem, ResultOrder, VerdictFilter } from '../../state/inspect-store';
 import { useInspectStore } from '../../state/inspect-store';
 import { buildCsv, buildJson, derive } from './results';
 import type { Label } from '../../state/inspect-store';
@@ -12,6 +12,7 @@ import { drawOverlay, slug } from './overlay-draw';
 import { downloadBlob } from '../../state/download';
 import { fromClipboard, fromDataTransfer, fromFileList } from './pick';
 import { ShortcutsHelp } from './ShortcutsHelp';
+import { TeachPanel } from '../teach/TeachPanel';
 import { useActiveThreshold, useCounts, useInspectProfile, useVisibleItems } from './useInspect';
 
 const NO_SCORES: number[] = [];
@@ -104,6 +105,7 @@ export function InspectPanel() {
   const items = useInspectStore((s) => s.items);
   const running = useInspectStore((s) => s.running);
   const filter = useInspectStore((s) => s.filter);
+  const sort = useInspectStore((s) => s.sort);
   const detailId = useInspectStore((s) => s.detailId);
   const threshold = useActiveThreshold();
   const shownThreshold = useDeferredValue(threshold);
@@ -200,6 +202,13 @@ export function InspectPanel() {
               </button>
             ))}
           </div>
+          <label className="small">
+            Order{' '}
+            <select value={sort} onChange={(e) => setSort(e.target.value as ResultOrder)} data-testid="sort-severity" aria-label="Order of the results">
+              <option value="batch">as added</option>
+              <option value="severity">severity, highest first</option>
+            </select>
+          </label>
           <div className="actions">
             <button type="button" disabled={!rows.length || !profile} data-testid="export-csv" onClick={() => downloadBlob(new Blob([buildCsv(rows, threshold, profile!.name, calibration)], { type: 'text/csv' }), exportName(profile!.name, 'csv'))}>
               Export CSV
@@ -232,6 +241,7 @@ export function InspectPanel() {
           ))}
         </ul>
       )}
+      {detailId === null && <TeachPanel where="inspect" />}
       {detailId !== null && <DetailView />}
     </section>
   );

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { colourAt, colourLut, heatmapRgba } from './colormap';
 import { boundaryMask, contourSegments } from './contour';
-import { buildCsv, buildJson, derive, histogram } from './results';
+import { buildCsv, buildJson, bySeverity, derive, histogram } from './results';
+import type { InspectItem } from '../../state/inspect-store';
 import { normalizeScore, rawForNormalized } from '../../engine/profile/verdict';
 
 /** Parses our CSV (RFC 4180 quoting) back to rows. */
@@ -198,5 +199,19 @@ describe('histogram', () => {
     expect(bins.map((b) => b.batch)).toEqual([2, 0, 1, 3]);
     expect(bins.map((b) => b.calibration)).toEqual([0, 1, 1, 0]);
     expect(bins[0].x).toBeCloseTo(0.125, 12);
+  });
+});
+
+describe('results by severity', () => {
+  const item = (id: number, status: InspectItem['status'], score?: number): InspectItem => ({ id, name: `${id}.png`, bytes: 1, label: null, status, score });
+  const items = [item(1, 'done', 1), item(2, 'error'), item(3, 'done', 9), item(4, 'queued'), item(5, 'done', 3), item(6, 'done', 3)];
+
+  it('puts the highest normalised score first, ties in batch order, and what has no score last', () => {
+    expect(bySeverity(items, 2, [1, 1.5]).map((i) => i.id)).toEqual([3, 5, 6, 1, 2, 4]);
+  });
+
+  it('orders by the raw score without a threshold, and leaves the batch as it was', () => {
+    expect(bySeverity(items, null, []).map((i) => i.id)).toEqual([3, 5, 6, 1, 2, 4]);
+    expect(items.map((i) => i.id)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });

@@ -1,11 +1,12 @@
 /**
  * Pure helpers of the inspection results: verdicts derived from stored raw scores and a threshold
- * (moving the threshold never re-scores), CSV and JSON exports, score histograms. Labels from folder
- * names are a dataset rule: src/engine/data/labels.ts.
+ * (moving the threshold never re-scores), the order by severity, CSV and JSON exports, score histograms.
+ * Labels from folder names are a dataset rule: src/engine/data/labels.ts.
  */
 import type { Label } from '../../engine/data/labels';
 import { judge } from '../../engine/profile/verdict';
 import type { Verdict } from '../../engine/profile/verdict';
+import type { InspectItem } from '../../state/inspect-store';
 
 /** One inspected file as the exports and the grid need it. */
 interface ResultRow {
@@ -25,6 +26,18 @@ interface Derived {
 export function derive(score: number | null, threshold: number | null, calibration: readonly number[]): Derived {
   if (score === null) return { verdict: 'error', normalized: null };
   return judge(score, threshold, calibration);
+}
+
+/**
+ * By severity: the normalised score under the threshold in use, highest first (the raw score breaks ties, and orders
+ * them without a threshold); images not scored yet or that failed come last, in batch order.
+ */
+export function bySeverity(items: readonly InspectItem[], threshold: number | null, calibration: readonly number[]): InspectItem[] {
+  const key = (i: InspectItem) => (i.status === 'done' && i.score !== undefined ? (derive(i.score, threshold, calibration).normalized ?? 0) : -Infinity);
+  return items
+    .map((item, index) => ({ item, index, k: key(item) }))
+    .sort((a, b) => b.k - a.k || (b.item.score ?? -Infinity) - (a.item.score ?? -Infinity) || a.index - b.index)
+    .map((e) => e.item);
 }
 
 function csvCell(v: string | number | null | undefined): string {

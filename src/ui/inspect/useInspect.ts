@@ -4,7 +4,7 @@ import type { ProfileMeta } from '../../engine/profile/profile';
 import { useAppStore } from '../../state/app-store';
 import type { InspectItem, VerdictFilter } from '../../state/inspect-store';
 import { useInspectStore } from '../../state/inspect-store';
-import { derive } from './results';
+import { bySeverity, derive } from './results';
 
 /** The profile the results were (or will be) scored with. */
 export function useInspectProfile(): ProfileMeta | null {
@@ -26,12 +26,17 @@ function matchesFilter(item: InspectItem, filter: VerdictFilter, threshold: numb
   return derive(item.score, threshold, []).verdict === filter;
 }
 
-/** Items shown under the verdict filter, in batch order. */
+/** Items shown under the verdict filter, in batch order or by severity. */
 export function useVisibleItems(): InspectItem[] {
   const items = useInspectStore((s) => s.items);
   const filter = useInspectStore((s) => s.filter);
+  const sort = useInspectStore((s) => s.sort);
   const threshold = useActiveThreshold();
-  return useMemo(() => items.filter((i) => matchesFilter(i, filter, threshold)), [items, filter, threshold]);
+  const calibration = useInspectProfile()?.calibrationScores;
+  return useMemo(() => {
+    const shown = items.filter((i) => matchesFilter(i, filter, threshold));
+    return sort === 'severity' ? bySeverity(shown, threshold, calibration ?? []) : shown;
+  }, [items, filter, sort, threshold, calibration]);
 }
 
 export function useCounts(): { total: number; done: number; failed: number; queued: number } {

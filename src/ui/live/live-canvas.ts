@@ -1,6 +1,7 @@
 /**
  * The Live view's canvas work: the latest anomaly map drawn over the video (on a canvas of the video's own pixel
- * size, coloured on the profile's threshold scale), and the PNG snapshot of video, overlay and a verdict band.
+ * size, coloured on the profile's threshold scale), the PNG snapshot of video, overlay and a verdict band, and the
+ * frozen camera frame alone (no overlay) as a PNG file, to teach a profile.
  */
 import type { ProfileMeta } from '../../engine/profile/profile';
 import { downloadBlob } from '../../state/download';
@@ -51,4 +52,17 @@ export function downloadSnapshot(video: HTMLVideoElement, overlay: HTMLCanvasEle
     if (!blob) return;
     downloadBlob(blob, `inspection-${new Date().toISOString().replace(/[:.]/g, '-')}.png`);
   }, 'image/png');
+}
+
+/** The video's current frame alone (no overlay, no band) at its own size, as a PNG file named by the time. */
+export function frameToPngFile(video: HTMLVideoElement): Promise<File> {
+  const c = document.createElement('canvas');
+  c.width = video.videoWidth;
+  c.height = video.videoHeight;
+  if (!c.width || !c.height) return Promise.reject(new Error('no camera frame to save'));
+  c.getContext('2d')!.drawImage(video, 0, 0, c.width, c.height);
+  const name = `live-frame-${new Date().toISOString().replace(/[:.]/g, '-')}.png`;
+  return new Promise((resolve, reject) =>
+    c.toBlob((blob) => (blob ? resolve(new File([blob], name, { type: 'image/png' })) : reject(new Error('the frame could not be encoded as PNG'))), 'image/png'),
+  );
 }

@@ -3,7 +3,26 @@ import type { ProfileMeta } from '../../engine/profile/profile';
 import { deleteProfile, duplicateProfile, exportProfile, importProfile, renameProfile, selectProfile } from '../../state/actions';
 import { useAppStore } from '../../state/app-store';
 import { FileDrop } from '../shell/FileDrop';
-import { formatBytes } from '../shell/format';
+import { formatBytes, plural } from '../shell/format';
+import '../teach/teach.css';
+
+/** The images a profile was taught since its fit (Mark as good, or the CLI's `update`), newest last. */
+function Taught({ meta }: { meta: ProfileMeta }) {
+  const taught = meta.taught ?? [];
+  if (taught.length === 0) return null;
+  return (
+    <details className="profile-taught small" data-testid="profile-taught" data-count={taught.length}>
+      <summary title={taught.map((t) => t.name).join(', ')}>Taught {plural(taught.length, 'image')}</summary>
+      <ul>
+        {taught.map((t, i) => (
+          <li key={`${i}:${t.name}`}>
+            {t.name}: +{plural(t.rows, 'bank row')}, scored {t.scoreBefore.toPrecision(4)} before ({new Date(t.at).toLocaleString()})
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
 
 function ProfileRow({ meta, selected }: { meta: ProfileMeta; selected: boolean }) {
   const [editing, setEditing] = useState(false);
@@ -12,7 +31,15 @@ function ProfileRow({ meta, selected }: { meta: ProfileMeta; selected: boolean }
   const bytes = meta.bank.size * meta.bank.dim * (meta.bank.dtype === 'float16' ? 2 : 4);
   const t = meta.threshold.value;
   return (
-    <li className={`profile${selected ? ' profile-selected' : ''}`} data-testid="profile-item" data-profile-id={meta.id} data-profile-name={meta.name}>
+    <li
+      className={`profile${selected ? ' profile-selected' : ''}`}
+      data-testid="profile-item"
+      data-profile-id={meta.id}
+      data-profile-name={meta.name}
+      data-bank-size={meta.bank.size}
+      data-updated-at={meta.updatedAt}
+      data-taught={meta.taught?.length ?? 0}
+    >
       <label className="profile-pick">
         <input type="radio" name="profile" checked={selected} onChange={() => selectProfile(meta.id)} aria-label={`Select ${meta.name}`} />
         {editing ? (
@@ -37,6 +64,7 @@ function ProfileRow({ meta, selected }: { meta: ProfileMeta; selected: boolean }
         {meta.training.imageCount} images · bank {meta.bank.size} × {meta.bank.dim} {meta.bank.dtype} ({formatBytes(bytes)}) · threshold {t === null ? 'none' : t.toFixed(3)} · {meta.backbone.id} ·
         updated {new Date(meta.updatedAt).toLocaleString()}
       </div>
+      <Taught meta={meta} />
       <div className="profile-actions">
         {editing ? (
           <>

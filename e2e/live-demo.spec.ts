@@ -1,21 +1,27 @@
 /**
  * The demo URL, live camera mode and offline use, in one browser context (IndexedDB and the service
  * worker persist between the steps):
- * 1. `/#/demo` reaches heatmaps and verdicts with no interaction (first visit: builds the demo profile);
- * 2. live mode on Chromium's fake camera, scoring with the demo profile: a changing FPS figure and a verdict,
- *    a PNG snapshot, the camera's tracks stopped when the view is left;
+ * 1. `/#/demo` reaches heatmaps and verdicts with no interaction (first visit: the shipped demo profile,
+ *    public/demo/, is loaded and stored; nothing is built), every part judged right, the first heatmap in seconds;
+ * 2. live mode on Chromium's fake camera: the demo profile is not taken silently (nothing is selected), the
+ *    person chooses it; then a changing FPS figure and a verdict, a PNG snapshot, the camera's tracks stopped
+ *    when the view is left;
  * 3. offline: after the first load, `setOffline(true)` and a reload still show the app, cross-origin
- *    isolated, and the demo (saved profile) runs again from the cache.
- * No shared data is needed: the demo profile is built from generated images.
+ *    isolated, and the demo runs again from the cache (the demo profile file is precached).
+ * No shared data is needed: the demo profile ships with the build, its test parts are generated.
  */
 import { expect, test } from '@playwright/test';
 import type { BrowserContext, Page } from '@playwright/test';
+import { DEMO_PROFILE_ID, DEMO_PROFILE_NAME, DEMO_PROFILE_PATH } from '../src/engine/demo/recipe';
 import { waitEngineReady } from './support';
 
 test.describe.configure({ mode: 'serial' });
 
-/** First visit to the first heatmap, measured on the 2-core development machine (WASM) with margin. */
-const DEMO_FIRST_HEATMAP_LIMIT_MS = 120_000;
+/**
+ * Opening the demo to its first heatmap, first visit: the target is 5 s (about 3 s measured on the quiet 2-core
+ * development machine, WASM started at once); the bound leaves room for a machine loaded by other work.
+ */
+const DEMO_FIRST_HEATMAP_LIMIT_S = 15;
 
 let context: BrowserContext;
 let page: Page;
@@ -34,16 +40,22 @@ test('the demo URL reaches heatmaps and verdicts with no interaction', async () 
   await page.goto('/#/demo');
   const view = page.getByTestId('demo-view');
   await expect(view).toBeVisible();
-  await expect(page.getByTestId('demo-heatmap').first()).toBeVisible({ timeout: DEMO_FIRST_HEATMAP_LIMIT_MS });
-  const wallMs = Date.now() - t0;
+  await expect(page.getByTestId('demo-heatmap').first()).toBeVisible({ timeout: 120_000 });
+  const wallS = (Date.now() - t0) / 1000;
   const firstResult = page.getByTestId('demo-result').first();
   await expect(firstResult).toHaveAttribute('data-verdict', /^(pass|fail)$/);
-  const pageSeconds = Number(await view.getAttribute('data-first-heatmap-s'));
-  console.log(`demo: first heatmap ${pageSeconds.toFixed(1)} s after navigation start (test wall clock ${(wallMs / 1000).toFixed(1)} s)`);
+  const openedS = Number(await view.getAttribute('data-first-heatmap-s'));
+  console.log(`demo: first heatmap ${openedS.toFixed(2)} s after opening the demo (test wall clock from page.goto ${wallS.toFixed(2)} s)`);
+  expect(wallS, 'first heatmap within the bound from opening the demo URL').toBeLessThan(DEMO_FIRST_HEATMAP_LIMIT_S);
+  expect(openedS).toBeGreaterThan(0);
+  expect(openedS).toBeLessThanOrEqual(wallS);
   await expect(view).toHaveAttribute('data-phase', 'done', { timeout: 120_000 });
   const results = await page.getByTestId('demo-result').evaluateAll((els) => els.map((e) => ({ defect: e.getAttribute('data-defect'), verdict: e.getAttribute('data-verdict') })));
-  expect(results.length).toBe(7);
   console.log(`demo verdicts: ${results.map((r) => `${r.defect}=${r.verdict}`).join(', ')}`);
+  // Every part judged right by the general rule: good parts pass, each defect type fails.
+  expect(results.map((r) => r.defect).sort()).toEqual(['crack', 'dent', 'good', 'good', 'missing', 'scratch', 'stain']);
+  for (const r of results) expect(r.verdict, r.defect!).toBe(r.defect === 'good' ? 'pass' : 'fail');
+  await expect(page.getByTestId('demo-status')).toContainText('7 of 7 parts judged correctly');
   // The heatmap canvas holds real pixels (not blank).
   const lit = await page.getByTestId('demo-heatmap').first().evaluate((c: HTMLCanvasElement) => {
     const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
@@ -52,6 +64,8 @@ test('the demo URL reaches heatmaps and verdicts with no interaction', async () 
     return n / (d.length / 4);
   });
   expect(lit).toBeGreaterThan(0.5);
+  // The backend calibration the quick start skipped runs now; the screenshots show the engine settled.
+  await waitEngineReady(page);
   await page.screenshot({ path: 'docs/screenshots/demo-1280x800.png' });
   await page.setViewportSize({ width: 768, height: 1024 });
   await page.screenshot({ path: 'docs/screenshots/demo-768x1024.png' });
@@ -61,7 +75,12 @@ test('the demo URL reaches heatmaps and verdicts with no interaction', async () 
 test('live mode scores the fake camera: changing FPS, a verdict, a snapshot, camera stopped on leaving', async () => {
   await page.getByTestId('nav-live').click();
   await expect(page.getByTestId('live-view')).toBeVisible();
-  await expect(page.getByTestId('live-profile')).toHaveValue('demo-flanges');
+  // The demo did not choose its profile for the person: Live asks, and judges with the one chosen.
+  const choice = page.getByTestId('live-profile');
+  await expect(choice).toHaveValue('');
+  await expect(page.getByTestId('live-no-profile')).toBeVisible();
+  await choice.selectOption(DEMO_PROFILE_ID);
+  await expect(choice).toHaveAttribute('data-profile-name', DEMO_PROFILE_NAME);
   const verdict = page.getByTestId('live-verdict');
   await expect(verdict).toHaveAttribute('data-verdict', /^(pass|fail)$/, { timeout: 60_000 });
   const fps = page.getByTestId('live-fps');
@@ -110,10 +129,13 @@ test('offline after the first load: the app, isolated, and the saved demo from t
     await page.goto('/#/demo');
     await expect(page.getByRole('heading', { name: 'Anomaly Inspector' })).toBeVisible();
     expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
+    // The shipped demo profile comes from the service worker's cache.
+    expect(await page.evaluate(async (path) => (await fetch(path)).status, DEMO_PROFILE_PATH)).toBe(200);
     await waitEngineReady(page);
-    await expect(page.getByTestId('demo-status')).toContainText('reused', { timeout: 60_000 });
     await expect(page.getByTestId('demo-heatmap').first()).toBeVisible({ timeout: 60_000 });
     console.log(`offline second visit: first heatmap after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    await expect(page.getByTestId('demo-view')).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
+    await expect(page.getByTestId('demo-status')).toContainText('7 of 7 parts judged correctly; the saved demo profile was reused');
     await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-wasm-threaded', /true|^$/);
   } finally {
     await context.setOffline(false);

@@ -1,7 +1,8 @@
 /*
- * Offline support: precaches the app shell, the engine worker, the WASM binaries and the bundled
+ * Offline support: precaches the app shell, the engine worker, the WASM binaries, the bundled
  * backbone (models/resnet50-imagenet: model.json + weights-*.bin; the training-only extra weights are
- * not precached), then serves them from the cache. Every response it hands out carries COOP/COEP
+ * not precached) and the demo profile (demo/*.safetensors, so the demo runs offline after a first
+ * visit), then serves them from the cache. Every response it hands out carries COOP/COEP
  * (and CORP), so a page served from the cache stays cross-origin isolated and threaded WASM still
  * starts offline. The build (scripts/sw-precache.ts, a Vite plugin) replaces the manifest below with
  * the build's file list and a version; in `vite dev` the worker is not registered.

@@ -3,9 +3,23 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { Plugin, ResolvedConfig } from 'vite';
 
-/** Files the service worker never precaches: itself, source maps, and the backbone's training-only weights. */
+/**
+ * Files the service worker never precaches: itself, source maps, the backbone's training-only weights, and the demo
+ * profile's build stamp (public/demo/*.json: scripts/build-demo-profile.ts's record, not read by the app). The demo
+ * profile itself (public/demo/*.safetensors) is precached, so the demo runs offline after a first visit.
+ */
 export function skipFromPrecache(file: string): boolean {
-  return file === 'sw.js' || file.endsWith('.map') || /(^|\/)extra-weights-[^/]*\.bin$/.test(file) || file.endsWith('.DS_Store');
+  return file === 'sw.js' || file.endsWith('.map') || /(^|\/)extra-weights-[^/]*\.bin$/.test(file) || /^demo\/.*\.json$/.test(file) || file.endsWith('.DS_Store');
+}
+
+/**
+ * Whether the build's version hashes the file's bytes: small files, and the demo profile (rebuilt under the same
+ * name and, its bank a fixed size, mostly the same size: by size alone a new one would not change the version, and
+ * the old service worker would keep serving the old file). Hashed assets name their content; the bundled backbone
+ * is hashed by size only (about 100 MB).
+ */
+export function hashBytesOf(file: string, size: number): boolean {
+  return size < 1 << 20 || file.startsWith('demo/');
 }
 
 function walk(dir: string, root: string, out: string[]): string[] {
@@ -19,7 +33,7 @@ function walk(dir: string, root: string, out: string[]): string[] {
 
 /**
  * After `vite build`: lists dist/ (app shell, hashed assets, engine worker, WASM, the bundled
- * backbone from public/models) and writes that list, with a version made from the files' bytes,
+ * backbone from public/models, the demo profile from public/demo) and writes that list, with a version made from the files' bytes,
  * into dist/sw.js (public/sw.js), so each build ships a service worker that precaches exactly it.
  */
 export function swPrecache(): Plugin {
@@ -39,10 +53,9 @@ export function swPrecache(): Plugin {
       const hash = createHash('sha256');
       for (const f of files) {
         hash.update(f);
-        // Hashed assets name their content; hash the others (index.html, models) by size and bytes of small files.
         const st = statSync(join(outDir, f));
         hash.update(String(st.size));
-        if (st.size < 1 << 20) hash.update(readFileSync(join(outDir, f)));
+        if (hashBytesOf(f, st.size)) hash.update(readFileSync(join(outDir, f)));
       }
       const manifest = { version: hash.digest('hex').slice(0, 12), files };
       const source = readFileSync(swPath, 'utf8');

@@ -20,11 +20,12 @@ import { init, setBackend } from './handlers/backend';
 import { convert, exportStored } from './handlers/backbones';
 import { bench } from './handlers/bench';
 import { build } from './handlers/build';
-import { demoBuild, demoRender } from './handlers/demo';
+import { demoRender } from './handlers/demo';
 import { evaluate } from './handlers/evaluate';
 import { loadProfile } from './handlers/load-profile';
 import { exportProfile, importProfile } from './handlers/profile-files';
 import { score, scoreFrame } from './handlers/score';
+import { teach } from './handlers/teach';
 import { trainPause, trainStart } from './handlers/train';
 import type { Handler, Req } from './handlers/types';
 import { Session } from './session';
@@ -70,12 +71,12 @@ const backendHandlers: { [K in BackendRequestType]: Handler<K> } = {
   'convert-backbone': convert,
   score,
   'score-frame': scoreFrame,
-  'demo-build': demoBuild,
   evaluate,
+  teach,
   bench,
   'train-start': trainStart,
 };
-type BackendRequestType = 'init' | 'set-backend' | 'build' | 'load-profile' | 'convert-backbone' | 'score' | 'score-frame' | 'demo-build' | 'evaluate' | 'bench' | 'train-start';
+type BackendRequestType = 'init' | 'set-backend' | 'build' | 'load-profile' | 'convert-backbone' | 'score' | 'score-frame' | 'evaluate' | 'teach' | 'bench' | 'train-start';
 
 async function handle(req: EngineRequest, signal: AbortSignal, onProgress: (p: Progress) => void): Promise<Result> {
   throwIfAborted(signal);

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { BuildResult } from '../worker-bridge/protocol';
-import { buildProfile, chooseBackend, importProfile, refreshProfiles, scoreImage } from './actions';
+import { buildProfile, importProfile, refreshProfiles, scoreImage } from './actions';
+import { chooseBackend } from './engine-actions';
 import { useAppStore } from './app-store';
 import { engineError, freshServices, scoreResult, testProfile } from './fake-engine';
 import type { FakeEngine } from './fake-engine';
@@ -30,6 +31,25 @@ beforeEach(() => {
 });
 
 describe('building a profile', () => {
+  it('refuses a name that a stored profile has, before any work', async () => {
+    await seedProfile();
+    engine.on('build', ({ options }) => buildAnswer(options.name));
+    expect(await buildProfile([file('a.png')], { name: 'bottle', coresetRatio: 0.1, dtype: 'float32' })).toBeNull();
+    expect(engine.payloads('build')).toHaveLength(0);
+    expect(app().alerts.at(-1)).toMatchObject({ kind: 'error', text: 'A profile named "bottle" exists already; choose another name.' });
+    expect((await profileStore().list()).map((m) => m.name)).toEqual(['bottle']);
+  });
+
+  it('says so when the profile it saved has no threshold', async () => {
+    engine.on('build', ({ options }) => {
+      const { meta, bank } = testProfile({ name: options.name, threshold: null, calibration: [], imageCount: 1 });
+      return { ...buildAnswer(options.name), meta, bank };
+    });
+    await buildProfile([file('a.png'), file('b.pdf')], { name: 'one', coresetRatio: 0.1, dtype: 'float32' });
+    expect(app().alerts.at(-1)).toMatchObject({ kind: 'error' });
+    expect(app().alerts.at(-1)?.text).toMatch(/Profile "one" has no pass\/fail threshold: it learnt from 1 readable image, and the threshold needs at least 2/);
+  });
+
   it('sends the images to the engine, saves the result and makes it the active profile', async () => {
     engine.on('build', ({ options }) => buildAnswer(options.name));
     const meta = await buildProfile([file('a.png'), file('b.png', [4, 5])], { name: 'bottle', coresetRatio: 0.1, dtype: 'float32' });

@@ -1,6 +1,8 @@
 /**
- * What the UI can do. Each action talks to the engine worker (tensor work) or to storage, and records
- * the outcome in the store; failures become alerts with the reason. Nothing here touches tfjs.
+ * What the UI can do with profiles: build, load into the worker, score, rename, duplicate, delete, export,
+ * import, benchmark. Each action talks to the engine worker (tensor work) or to storage, and records the outcome
+ * in the store; failures become alerts with the reason. Nothing here touches tfjs. Starting the engine and
+ * switching its backend are in ./engine-actions.ts.
  */
 import { downloadBlob } from './download';
 import type { ProfileMeta } from '../engine/profile/profile';
@@ -8,13 +10,13 @@ import { checkProfileFileSize } from '../engine/profile/profile';
 import { judge } from '../engine/profile/verdict';
 import { isAbortError } from '../engine/progress';
 import { requestPersistence } from '../storage/profile-store';
-import type { BackendChoice, BuildOptions, FileBytes, StoredBank } from '../worker-bridge/protocol';
+import type { BuildOptions, FileBytes, StoredBank } from '../worker-bridge/protocol';
 import { EngineError } from '../worker-bridge';
 import { pushAlert, useAppStore } from './app-store';
 import type { AppState, TaskState } from './app-store';
 import { engine, profileStore } from './services';
-import { saveBackendChoice, saveCalibration, savedBackendChoice, savedCalibration } from './settings';
 import { DEFAULT_CORESET_RATIO } from '../engine/patchcore/defaults';
+import { DEMO_PROFILE_ID } from '../engine/demo/recipe';
 
 const set = useAppStore.setState;
 const get = useAppStore.getState;
@@ -39,52 +41,21 @@ function taskPatch(key: 'build' | 'scoring' | 'bench', patch: Partial<TaskState>
   return { [key]: { ...get()[key], ...patch } } as Partial<AppState>;
 }
 
-// ---------------------------------------------------------------- engine
-
-let started = false;
-
-export async function startEngine(): Promise<void> {
-  if (started) return;
-  started = true;
-  const choice = savedBackendChoice();
-  set({ backendChoice: choice, engineStatus: 'starting' });
-  engine().onBackend((info, notice) => {
-    set({ backend: info, backendChoice: get().backendChoice });
-    if (notice) pushAlert('info', notice);
-  });
-  try {
-    const info = await engine().request('init', { choice, calibration: savedCalibration() }, { onProgress: (p) => set({ engineProgress: p }) });
-    if (info.calibration) saveCalibration(info.calibration);
-    set({ backend: info, engineStatus: 'ready', engineProgress: null });
-  } catch (e) {
-    set({ engineStatus: 'error', engineError: message(e) });
-    pushAlert('error', `The engine could not start: ${message(e)}`);
-  }
-}
-
-export async function chooseBackend(choice: BackendChoice): Promise<void> {
-  saveBackendChoice(choice);
-  set({ backendChoice: choice, engineStatus: 'switching' });
-  try {
-    const info = await engine().request('set-backend', { choice }, { onProgress: (p) => set({ engineProgress: p }) });
-    if (info.calibration) saveCalibration(info.calibration);
-    loaded.clear();
-    set({ backend: info, engineStatus: 'ready', engineProgress: null });
-  } catch (e) {
-    set({ engineStatus: 'error', engineError: message(e) });
-    pushAlert('error', `Switching the backend failed: ${message(e)}`);
-  }
-}
-
 // ---------------------------------------------------------------- profiles
 
 /** Profile id -> the revision the worker holds, so a profile is sent to it only when it changed. */
 const loaded = new Map<string, string>();
 
+/** After a backend switch the worker holds no profile: each is sent again when next used. */
+export function forgetLoadedProfiles(): void {
+  loaded.clear();
+}
+
 export async function refreshProfiles(): Promise<void> {
   try {
     const profiles = await profileStore().list();
-    const selectedId = profiles.some((p) => p.id === get().selectedId) ? get().selectedId : (profiles[profiles.length - 1]?.id ?? null);
+    // The newest profile when none is chosen; never the demo's (it is chosen only by hand).
+    const selectedId = profiles.some((p) => p.id === get().selectedId) ? get().selectedId : (profiles.filter((p) => p.id !== DEMO_PROFILE_ID).at(-1)?.id ?? null);
     set({ profiles, profilesLoaded: true, selectedId });
   } catch (e) {
     set({ profilesLoaded: true });
@@ -121,6 +92,10 @@ let buildController: AbortController | null = null;
 
 export async function buildProfile(files: readonly File[], options: Omit<BuildOptions, 'seed' | 'holdout'> & Partial<BuildOptions>): Promise<ProfileMeta | null> {
   if (get().build.running) return null;
+  if (get().profiles.some((p) => p.name === options.name)) {
+    pushAlert('error', `A profile named "${options.name}" exists already; choose another name.`);
+    return null;
+  }
   buildController = new AbortController();
   const signal = buildController.signal;
   set(taskPatch('build', { running: true, progress: null, startedAt: performance.now(), skipped: [], lastSeconds: null }));
@@ -136,6 +111,9 @@ export async function buildProfile(files: readonly File[], options: Omit<BuildOp
     set(taskPatch('build', { skipped: result.skipped, lastSeconds: result.seconds.total }));
     const skipped = result.skipped.length ? ` Skipped ${result.skipped.length}: ${result.skipped.map((s) => s.reason).join('; ')}` : '';
     pushAlert('info', `Profile "${meta.name}" built from ${meta.training.imageCount} images on ${result.backend} in ${result.seconds.total.toFixed(1)} s.${skipped}`);
+    if (meta.threshold.value === null) {
+      pushAlert('error', `Profile "${meta.name}" has no pass/fail threshold: it learnt from ${meta.training.imageCount} readable image${meta.training.imageCount === 1 ? '' : 's'}, and the threshold needs at least 2 (each is checked against the others). Add photos of good parts and build again.`);
+    }
     return meta;
   } catch (e) {
     fail('Building the profile', e);

@@ -2,8 +2,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { FrameScore } from '../worker-bridge/protocol';
 import { engineError, freshServices, testProfile } from './fake-engine';
 import type { FakeEngine } from './fake-engine';
-import { frameLostToReload, liveSession } from './live-actions';
+import { chooseLiveProfile, frameLostToReload, liveProfileOf, liveSession, useLiveStore } from './live-actions';
 import { profileStore } from './services';
+import { deleteProfile, refreshProfiles, selectProfile } from './actions';
+import { useAppStore } from './app-store';
+import { DEMO_PROFILE_ID } from '../engine/demo/recipe';
 import { normalizeScore } from '../engine/profile/verdict';
 
 let engine: FakeEngine;
@@ -12,6 +15,7 @@ const bitmap = (n: number) => ({ n, width: 256, height: 256 }) as unknown as Ima
 
 beforeEach(() => {
   ({ engine } = freshServices());
+  useLiveStore.setState(useLiveStore.getInitialState(), true);
   engine.on('load-profile', ({ key }) => ({ key }));
 });
 
@@ -82,5 +86,51 @@ describe('live scoring', () => {
     expect(frameLostToReload(e)).toBe(false);
     expect((e as Error).message).toBe('the WebGPU device was lost');
     expect(engine.payloads('load-profile')).toHaveLength(1);
+  });
+});
+
+describe("the Live view's profile", () => {
+  const live = () => liveProfileOf(useAppStore.getState(), useLiveStore.getState().profileId)?.id ?? null;
+
+  async function profiles(...names: string[]) {
+    const metas = [];
+    for (const name of names) {
+      const p = testProfile({ name });
+      const meta = name === 'demo' ? { ...p.meta, id: DEMO_PROFILE_ID } : p.meta;
+      await profileStore().save(meta, p.bank);
+      metas.push(meta);
+    }
+    await refreshProfiles();
+    return metas;
+  }
+
+  it('defaults to the selected profile and follows it', async () => {
+    const [bottle, glass] = await profiles('bottle', 'glass');
+    selectProfile(bottle.id);
+    expect(live()).toBe(bottle.id);
+    selectProfile(glass.id);
+    expect(live()).toBe(glass.id);
+  });
+
+  it('is never the demo profile unless chosen; choosing it leaves the selection as it is', async () => {
+    const [demo] = await profiles('demo');
+    expect(useAppStore.getState().selectedId).toBeNull();
+    expect(live()).toBeNull();
+    const [bottle] = await profiles('bottle');
+    selectProfile(bottle.id);
+    chooseLiveProfile(demo.id);
+    expect(live()).toBe(DEMO_PROFILE_ID);
+    expect(useAppStore.getState().selectedId).toBe(bottle.id);
+    chooseLiveProfile('');
+    expect(live()).toBe(bottle.id);
+  });
+
+  it('falls back to the selected profile when the chosen one is deleted', async () => {
+    const [bottle, glass] = await profiles('bottle', 'glass');
+    selectProfile(bottle.id);
+    chooseLiveProfile(glass.id);
+    expect(live()).toBe(glass.id);
+    await deleteProfile(glass.id);
+    expect(live()).toBe(bottle.id);
   });
 });

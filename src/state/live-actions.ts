@@ -4,13 +4,38 @@
  * threshold. When the worker no longer holds the profile (after a backend switch) it is loaded again and that
  * frame is lost: the error says so (`frameLostToReload`) and the next frame is scored as usual.
  */
+import { create } from 'zustand';
 import type { ProfileMeta } from '../engine/profile/profile';
 import { judge } from '../engine/profile/verdict';
 import type { Judgement } from '../engine/profile/verdict';
 import { EngineError } from '../worker-bridge';
 import type { FrameScore } from '../worker-bridge/protocol';
 import { ensureLoaded } from './actions';
+import { useAppStore } from './app-store';
+import type { AppState } from './app-store';
 import { engine } from './services';
+
+/**
+ * The profile the Live view judges with, chosen in the view: null follows the profile selected in the other views
+ * (never silently another one: the demo's profile, say, only when the person picks it).
+ */
+export const useLiveStore = create<{ profileId: string | null }>()(() => ({ profileId: null }));
+
+/** Chooses the Live view's profile (null: follow the selected profile). The selection elsewhere stays as it is. */
+export function chooseLiveProfile(id: string | null): void {
+  useLiveStore.setState({ profileId: id || null });
+}
+
+/** The Live view's profile: its own choice while that profile exists, else the selected one (null when none). */
+export function liveProfileOf(s: AppState, choice: string | null): ProfileMeta | null {
+  return s.profiles.find((p) => p.id === choice) ?? s.profiles.find((p) => p.id === s.selectedId) ?? null;
+}
+
+/** The Live view's profile, as a hook. */
+export function useLiveProfile(): ProfileMeta | null {
+  const choice = useLiveStore((s) => s.profileId);
+  return useAppStore((s) => liveProfileOf(s, choice));
+}
 
 /** A scored frame: the worker's score and anomaly map, with the verdict and normalised score under the profile's threshold. */
 export type LiveFrame = FrameScore & Judgement;

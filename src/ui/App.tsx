@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
-import { refreshProfiles, startEngine } from '../state/actions';
+import { refreshProfiles } from '../state/actions';
+import { startEngine } from '../state/engine-actions';
 import { installDebugHooks } from '../state/services';
 import { BenchPanel } from './bench/BenchPanel';
 import { ProfilesPanel } from './profiles/ProfilesPanel';

@@ -132,18 +132,6 @@ export interface FrameScore {
   ms: number;
 }
 
-/** 'demo-build': a profile from the generated demo flanges (src/engine/demo), built in the worker. */
-export interface DemoBuildOptions {
-  name: string;
-  trainCount: number;
-  /** Fraction held out to calibrate the threshold (as BuildOptions.holdout). */
-  holdout: number;
-  coresetRatio: number;
-  /** Image size in pixels (square). */
-  size: number;
-  seed: number;
-}
-
 /** A rendered demo test image. */
 export interface DemoImageData {
   name: string;
@@ -178,6 +166,25 @@ export interface EvaluateResult {
   /** Wall-clock seconds of the whole run, and the mean milliseconds per scored image. */
   seconds: number;
   msPerImage: number;
+}
+
+/** One image taught: its score before (out of sample), and how many bank rows it added. */
+export interface TaughtImageResult {
+  name: string;
+  scoreBefore: number;
+  rowsAdded: number;
+}
+
+/**
+ * 'teach' result: the taught profile (meta and bank in its storage dtype), NOT stored: the page shows the change and
+ * saves it when the operator confirms. The thresholds before and after are null when the profile has none.
+ */
+export interface TeachResult {
+  meta: ProfileMeta;
+  bank: StoredBank;
+  taught: TaughtImageResult[];
+  thresholdBefore: number | null;
+  thresholdAfter: number | null;
 }
 
 export interface TrainStart {
@@ -244,9 +251,10 @@ export interface RequestMap {
   import: { file: FileBytes };
   /** Scores one frame against a loaded profile; the live view keeps at most one in flight. */
   'score-frame': { key: string; frame: FrameInput };
-  'demo-build': { options: DemoBuildOptions };
   /** Scores a labelled test set (MVTec AD layout) against a loaded profile and computes the metrics. */
   evaluate: { key: string; files: EvalFile[] };
+  /** Teaches a loaded profile images marked good (their patches join the bank by the coreset rule); nothing is stored. */
+  teach: { key: string; files: FileBytes[] };
   /** Renders demo test images (good first, then `perDefect` of each defect type). */
   'demo-render': { testGood: number; perDefect: number; size: number; seed: number };
   /** A .pth / .safetensors checkpoint -> a converted backbone, stored in IndexedDB by the worker. */
@@ -275,8 +283,8 @@ export interface ResultMap {
   export: { bytes: ArrayBuffer; fileName: string };
   import: ImportResult;
   'score-frame': FrameScore;
-  'demo-build': BuildResult;
   evaluate: EvaluateResult;
+  teach: TeachResult;
   'demo-render': { images: DemoImageData[] };
   'convert-backbone': BackboneInfo;
   'export-backbone': { bytes: ArrayBuffer; fileName: string };

@@ -1,7 +1,7 @@
 /**
  * 'build': normal images -> a profile, through the engine's one fit pipeline (src/engine/profile/fit.ts) on the
  * backbone the options name, on the current backend (run again elsewhere if the GPU device is lost). The bank comes
- * back in its storage dtype for the page to store. `buildFrom` is shared with the demo build.
+ * back in its storage dtype for the page to store.
  */
 import { defaultCoresetPlacement } from '../../src/engine/patchcore/memory-bank';
 import { fitProfile } from '../../src/engine/profile/fit';
@@ -19,7 +19,7 @@ export async function build(req: Req<'build'>, session: Session, signal: AbortSi
   return buildFrom(session, req.options, files.map((f) => ({ name: f.name, load: () => session.decode(f) })), signal, onProgress);
 }
 
-export async function buildFrom(session: Session, options: BuildOptions, images: NamedImage[], signal: AbortSignal, onProgress: OnProgress): Promise<BuildResult> {
+async function buildFrom(session: Session, options: BuildOptions, images: NamedImage[], signal: AbortSignal, onProgress: OnProgress): Promise<BuildResult> {
   return session.backend.onBackend(signal, async (s) => {
     const model = await session.backboneFor(options.backboneId, undefined, onProgress);
     // On a software WebGPU adapter (SwiftShader) the device coreset is a CPU emulation of a GPU loop:

@@ -1,7 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
-import { selectProfile } from '../../state/actions';
-import { selectedProfile, useAppStore } from '../../state/app-store';
-import { frameLostToReload, liveSession } from '../../state/live-actions';
+import { useAppStore } from '../../state/app-store';
+import { chooseLiveProfile, frameLostToReload, liveSession, useLiveProfile } from '../../state/live-actions';
 import type { LiveFrame } from '../../state/live-actions';
 import { Fact } from '../shell/Fact';
 import { bannerScore, verdictWord } from '../shell/format';
@@ -10,7 +9,9 @@ import { cameraError, listCameras, openCamera, stopStream } from './camera';
 import type { CameraDevice } from './camera';
 import { FpsMeter } from './fps-meter';
 import { FrameScheduler } from './frame-scheduler';
-import { downloadSnapshot, drawLiveOverlay } from './live-canvas';
+import { downloadSnapshot, drawLiveOverlay, frameToPngFile } from './live-canvas';
+import { proposeTeach } from '../../state/teach-actions';
+import { TeachPanel } from '../teach/TeachPanel';
 import './live.css';
 
 /** Frames go to the model at 256 x 256: it resizes to that size anyway (aspect ignored), and it keeps transfers small. */
@@ -42,7 +43,8 @@ function usePageVisible(): boolean {
  */
 export function LiveView() {
   const profiles = useAppStore((s) => s.profiles);
-  const profile = useAppStore(selectedProfile);
+  // Its own choice, defaulting to the profile selected in the other views (see useLiveProfile).
+  const profile = useLiveProfile();
   const ready = useAppStore((s) => s.engineStatus === 'ready');
   const visible = usePageVisible();
   const [cameraId, setCameraId] = useState<string | null>(null);
@@ -149,9 +151,10 @@ export function LiveView() {
       <div className="live-controls card">
         <h2 id="live-title">Live camera</h2>
         <label>
-          Profile
-          <select value={profile?.id ?? ''} onChange={(e) => selectProfile(e.target.value)} data-testid="live-profile" disabled={profiles.length === 0}>
+          Judge with profile
+          <select value={profile?.id ?? ''} onChange={(e) => chooseLiveProfile(e.target.value)} data-testid="live-profile" data-profile-name={profile?.name ?? ''} disabled={profiles.length === 0}>
             {profiles.length === 0 && <option value="">No profiles yet</option>}
+            {profiles.length > 0 && !profile && <option value="">Choose a profile…</option>}
             {profiles.map((p) => (
               <option key={p.id} value={p.id}>
                 {p.name}
@@ -182,7 +185,19 @@ export function LiveView() {
           >
             Snapshot (PNG)
           </button>
+          {frozen && profile && (
+            <button
+              type="button"
+              className="mark-good"
+              onClick={() => videoRef.current && void frameToPngFile(videoRef.current).then((f) => proposeTeach(profile.id, [f], { source: 'live' }), (e: Error) => setScoreProblem(e.message))}
+              title="Teach the profile this frozen frame is a good part (shown before saving)"
+              data-testid="mark-good"
+            >
+              Mark as good
+            </button>
+          )}
         </div>
+        <TeachPanel where="live" />
         <dl className="live-stats small">
           <Fact term="FPS" data-testid="live-fps" data-fps={stats.fps.toFixed(2)}>
             {stats.fps.toFixed(1)}
@@ -197,11 +212,11 @@ export function LiveView() {
         </dl>
         {!profile && (
           <p className="muted" data-testid="live-no-profile">
-            Build or import a profile first, or{' '}
+            {profiles.length > 0 ? 'Choose the profile to judge with, build or import one, or ' : 'Build or import a profile first, or '}
             <button type="button" className="link" onClick={() => goTo('demo')}>
               open the demo
             </button>{' '}
-            to get one in a minute.
+            (its profile is then in the list).
           </p>
         )}
         {!ready && <p className="muted">Waiting for the engine…</p>}

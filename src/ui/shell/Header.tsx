@@ -1,4 +1,4 @@
-import { chooseBackend } from '../../state/actions';
+import { chooseBackend } from '../../state/engine-actions';
 import { BACKEND_LABELS, BACKEND_NAMES, useAppStore } from '../../state/app-store';
 import type { BackendChoice } from '../../state/app-store';
 import { plural } from './format';

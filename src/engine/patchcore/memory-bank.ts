@@ -38,6 +38,8 @@ export interface FitOptions {
    * training images' own features; the caller then disposes it.
    */
   keepFeatures?: boolean;
+  /** Images (ImageSource indices) whose 128-d projections are handed back too (`MemoryBank.projections`). */
+  keepProjections?: (image: number) => boolean;
 }
 
 /**
@@ -89,6 +91,8 @@ export interface MemoryBank {
   patchesPerImage: number;
   /** The training images' features, when asked for with `keepFeatures` (the caller disposes them). */
   features?: FeatureStore;
+  /** The coreset's projections [patches, 128] of the images `keepProjections` asked for. */
+  projections: Map<number, Float32Array>;
   skipped: SkippedImage[];
   seconds: StageSeconds;
 }
@@ -180,6 +184,8 @@ export async function buildMemoryBank(backbone: Backbone, images: ImageSource, o
     }
     // Image numbers of the kept images, in order: patch p of the coreset belongs to kept[floor(p / perImage)].
     const kept = projected.flatMap((p, i) => (p ? [i] : []));
+    const projections = new Map<number, Float32Array>();
+    if (options.keepProjections) for (const i of kept) if (options.keepProjections(i)) projections.set(i, projected[i]!);
     if (kept.length === 0) throw new Error('no usable image: every image failed to load');
 
     const patchCount = perImage * kept.length;
@@ -218,7 +224,7 @@ export async function buildMemoryBank(backbone: Backbone, images: ImageSource, o
     }
     seconds.coreset = (performance.now() - t0) / 1000;
     const features = options.keepFeatures ? store : undefined;
-    return { data, size: indices.length, dim: TARGET_DIM, patchCount, imageCount: kept.length, rowImages, keptImages: kept, patchesPerImage: perImage, features, skipped, seconds };
+    return { data, size: indices.length, dim: TARGET_DIM, patchCount, imageCount: kept.length, rowImages, keptImages: kept, patchesPerImage: perImage, features, projections, skipped, seconds };
   } catch (e) {
     if (options.keepFeatures) await store.dispose();
     throw e;

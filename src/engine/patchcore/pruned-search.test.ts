@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../../node/tf-backend';
 import { disposeBank, disposeExclusion, excludeRows, exclusionPenalty, nearestSquaredDistances, prepareBank } from './nearest';
 import { SubspaceIndex } from './pruned-search';
+import { FarthestPatchSearch } from './farthest-patch';
 import { seededRandom } from './random';
 
 /** Points near a low-dimensional structure plus noise in every direction, like patch features. */
@@ -73,11 +74,13 @@ describe('subspace-pruned exact search', () => {
       const mem = prepareBank(tf.tensor2d(bank, [m, dim]));
       const index = await SubspaceIndex.build(bank, dim, 12);
       const q = tf.tensor2d(queries, [n, dim]);
-      expect(await index.maxNearestSquared(q, mem)).toBeLessThan(1e-3);
+      const far = FarthestPatchSearch.build(bank, dim);
+      expect(await far.maxNearestSquared(q, mem)).toBeLessThan(1e-3);
       const penalty = exclusionPenalty(m, own);
       const excluded = excludeRows(mem, penalty);
       const got = await index.nearestSquared(q, excluded, penalty);
-      const max = await index.maxNearestSquared(q, excluded, penalty);
+      const max = await far.maxNearestSquared(q, excluded, penalty);
+      expect(far.lastSearched).toBeLessThan(n);
       // The reference: the full search over a bank that does not hold the excluded rows at all.
       const kept = Array.from({ length: m }, (_, r) => r).filter((r) => !own.includes(r));
       const rest = new Float32Array(kept.length * dim);
@@ -92,6 +95,7 @@ describe('subspace-pruned exact search', () => {
       tf.dispose([q, fullT]);
       disposeExclusion(excluded);
       disposeBank(restMem);
+      far.dispose();
       index.dispose();
       disposeBank(mem);
     });

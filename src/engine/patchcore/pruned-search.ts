@@ -84,32 +84,6 @@ export class SubspaceIndex {
     return out;
   }
 
-  /**
-   * The largest of the queries' nearest squared distances (an image's score from its patches), exact, with far less
-   * work than every query's distance: each query's nearest candidate gives an upper bound on its distance; queries
-   * are resolved in the order of that bound, largest first, and the search stops at the first bound no larger than
-   * the largest distance resolved so far (no query left can exceed it). `penalty` as in nearestSquared.
-   */
-  async maxNearestSquared(queries: tf.Tensor2D, mem: MemoryBankTensors, penalty?: Float32Array): Promise<number> {
-    const c = await this.candidates(queries, penalty);
-    const upper = new Float32Array(c.n);
-    for (let i = 0; i < c.n; i++) upper[i] = this.exactToCandidates(c, i, penalty, 1);
-    const order = Array.from({ length: c.n }, (_, i) => i).sort((a, b) => upper[b] - upper[a]);
-    let best = -Infinity;
-    let unresolved = 0;
-    for (const i of order) {
-      if (upper[i] <= best) break;
-      let d = this.resolve(c, i, penalty);
-      if (d === null) {
-        d = (await this.fullSearch(queries, mem, [i]))[0];
-        unresolved++;
-      }
-      best = Math.max(best, d);
-    }
-    this.lastUnresolved = unresolved;
-    return best;
-  }
-
   /** The smallest lower bounds of each query (t per query, ascending) and the rows they belong to. */
   private async candidates(queries: tf.Tensor2D, penalty?: Float32Array): Promise<Candidates> {
     const n = queries.shape[0];

@@ -6,6 +6,7 @@ import { embedBatch, imagesToBatch, patchGrid } from './features';
 import type { MemoryBankTensors } from './nearest';
 import { allSquaredDistances, disposeBank, disposeExclusion, excludeRows, exclusionPenalty, patchScores, prepareBankFromRows } from './nearest';
 import { SubspaceIndex } from './pruned-search';
+import { FarthestPatchSearch } from './farthest-patch';
 import { DEFAULT_SCORING } from './defaults';
 import type { ScoringOptions } from './defaults';
 
@@ -37,6 +38,7 @@ export function withScoringDefaults(options: ScoringOptions = {}): Required<Scor
 export class PatchCoreScorer {
   private readonly mem: MemoryBankTensors;
   private index: Promise<SubspaceIndex> | null = null;
+  private farthest: FarthestPatchSearch | null = null;
   readonly options: Required<ScoringOptions>;
 
   constructor(
@@ -75,22 +77,36 @@ export class PatchCoreScorer {
     }
   }
 
+  /** Each patch's score (its nearest-row distance under the profile's metric and k) of features already embedded. */
+  async patchScoresOf(features: Float32Array): Promise<Float32Array> {
+    const embedding = tf.tensor2d(features, [features.length / this.dim, this.dim]);
+    try {
+      return await this.patchScores(embedding);
+    } finally {
+      embedding.dispose();
+    }
+  }
+
   /**
    * The image score of patch features already embedded ([patches, dim] row-major, as the fit keeps them), with the
    * bank rows `excluded` left out: a training image scored against the bank without its own rows is scored out of
-   * sample. Eq. 9 reweighting is not applied here (calibration uses the plain maximum patch score).
+   * sample. Eq. 9 reweighting is not applied here (calibration uses the plain maximum patch score). `projected`: the
+   * features' coreset projection and its seed, when the caller has them (a fit does), to save projecting again.
    */
-  async scoreFeatures(features: Float32Array, excluded: Iterable<number> = []): Promise<number> {
+  async scoreFeatures(features: Float32Array, excluded: Iterable<number> = [], projected?: { values: Float32Array; seed: number }): Promise<number> {
     const embedding = tf.tensor2d(features, [features.length / this.dim, this.dim]);
     const rows = [...excluded];
     const penalty = rows.length ? exclusionPenalty(this.bankSize, rows) : undefined;
     try {
       if (this.options.k === 1) {
-        // Only the largest patch distance matters here: the index finds it without resolving every patch.
-        this.index ??= SubspaceIndex.build(this.bankRows, this.dim);
+        // Only the largest patch distance matters here: it is found without resolving every patch.
+        if (this.farthest?.seed !== (projected?.seed ?? 0)) {
+          this.farthest?.dispose();
+          this.farthest = FarthestPatchSearch.build(this.bankRows, this.dim, projected?.seed ?? 0);
+        }
         const mem = penalty ? excludeRows(this.mem, penalty) : this.mem;
         try {
-          const d2 = await (await this.index).maxNearestSquared(embedding, mem, penalty);
+          const d2 = await this.farthest.maxNearestSquared(embedding, mem, penalty, projected?.values);
           return this.options.metric === 'euclidean' ? Math.sqrt(d2) : d2;
         } finally {
           if (penalty) disposeExclusion(mem);
@@ -174,6 +190,7 @@ export class PatchCoreScorer {
 
   dispose(): void {
     disposeBank(this.mem);
+    this.farthest?.dispose();
     void this.index?.then((i) => i.dispose());
   }
 }

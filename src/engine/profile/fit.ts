@@ -82,21 +82,28 @@ async function leaveOneOutScores(
   scorer: PatchCoreScorer,
   bank: MemoryBank,
   images: readonly NamedImage[],
-  max: number,
+  chosen: ReadonlySet<number>,
+  seed: number,
   onScore: (name: string, score: number) => void,
   report: (done: number) => void,
   signal?: AbortSignal,
 ): Promise<void> {
   const store = bank.features!;
   const rowsOf = new Map<number, number[]>();
-  bank.rowImages.forEach((image, row) => rowsOf.set(image, [...(rowsOf.get(image) ?? []), row]));
+  bank.rowImages.forEach((image, row) => {
+    const rows = rowsOf.get(image);
+    if (rows) rows.push(row);
+    else rowsOf.set(image, [row]);
+  });
   const everyPatch = Array.from({ length: bank.patchesPerImage }, (_, i) => i);
-  const chosen = calibrationSubset(bank.keptImages, max);
-  for (const [done, image] of chosen.entries()) {
+  let done = 0;
+  for (const image of bank.keptImages) {
+    if (!chosen.has(image)) continue;
     throwIfAborted(signal);
     const features = await store.rows(image, everyPatch);
-    onScore(images[image].name, await scorer.scoreFeatures(features, rowsOf.get(image) ?? []));
-    report(done + 1);
+    const projected = bank.projections.get(image);
+    onScore(images[image].name, await scorer.scoreFeatures(features, rowsOf.get(image) ?? [], projected && { values: projected, seed }));
+    report(++done);
   }
 }
 
@@ -106,6 +113,7 @@ export async function fitProfile(backbone: Backbone, images: readonly NamedImage
   const holdoutFraction = options.holdout ?? 0;
   const { fit, holdout } = splitHoldout(images, holdoutFraction);
   const embed = options.embed;
+  const chosen = new Set(calibrationSubset(fit.map((_, i) => i), options.maxCalibrationImages ?? MAX_CALIBRATION_IMAGES));
   const bank = await buildMemoryBank(
     backbone,
     { count: fit.length, name: (i) => fit[i].name, load: (i) => fit[i].load() },
@@ -115,6 +123,7 @@ export async function fitProfile(backbone: Backbone, images: readonly NamedImage
       coresetOn: options.coresetOn,
       featureStore: options.featureStore,
       keepFeatures: true,
+      keepProjections: (image) => chosen.has(image),
       onProgress: options.onProgress,
       signal: options.signal,
       ...(embed ? { embed: (i: number) => embed(fit[i]), concurrency: options.concurrency } : {}),
@@ -129,13 +138,13 @@ export async function fitProfile(backbone: Backbone, images: readonly NamedImage
     scores.push(score);
     names.push(name);
   };
-  const looCount = Math.min(bank.keptImages.length, options.maxCalibrationImages ?? MAX_CALIBRATION_IMAGES);
+  const looCount = bank.keptImages.filter((i) => chosen.has(i)).length;
   const report = stageReporter('calibrate', looCount + holdout.length, options.onProgress);
   report(0);
   const scorer = new PatchCoreScorer(backbone, values, bank.dim);
   try {
     // A bank of one image leaves nothing to score it against: its calibration needs held-out images.
-    if (bank.keptImages.length > 1) await leaveOneOutScores(scorer, bank, fit, looCount, record, report, options.signal);
+    if (bank.keptImages.length > 1) await leaveOneOutScores(scorer, bank, fit, chosen, options.seed, record, report, options.signal);
     for (const [i, image] of holdout.entries()) {
       throwIfAborted(options.signal);
       try {

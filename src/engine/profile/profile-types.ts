@@ -50,8 +50,7 @@ export interface ProfileMeta {
   appVersion: string;
   backbone: { id: string; label: string; architecture: BackboneSpec['architecture']; weightsHash: string };
   preprocessing: { resize: number; inputSize: number; kind: BackboneSpec['preprocessing']['kind'] };
-  /** `radius`: the bank's coverage radius (squared, projected), measured at the first teach (see ./teach.ts). */
-  coreset: { ratio: number; seed: number; projectionDim: number; startPoints: number; radius?: number };
+  coreset: { ratio: number; seed: number; projectionDim: number; startPoints: number };
   scoring: { k: number; metric: DistanceMetric; reweight: boolean; sigma: number };
   bank: { size: number; dim: number; dtype: 'float32' | 'float16' };
   training: { imageCount: number; patchCount: number; skipped: number };

@@ -68,13 +68,18 @@ describe('teaching a profile', () => {
     await expect(teachProfile(backbone, fitted, [{ name: 'broken.png', load: () => Promise.reject(new Error('not an image')) }])).rejects.toThrow('broken.png: not an image');
   });
 
-  it('picks farthest-first while patches lie outside the coverage radius, at most the cap', () => {
-    // Four 1-d patches at 0, 1, 5, 9 (squared distances to the bank given): 9 first, then 5, then nothing within the radius.
+  it('picks farthest-first while a patch scores above a typical good part, at most the cap', () => {
+    // Four 1-d patches at 0, 1, 5, 9, the bank at 0 (squared distances 0, 1, 25, 81), a typical score of 4:
+    // 9 first, then 5, then every patch is within 4 of a row.
     const patches = Float32Array.from([0, 1, 5, 9]);
     const toBank = Float32Array.from([0, 1, 25, 81]);
-    expect(pickNewRows(patches, toBank, 1, 4, 10)).toEqual([3, 2]);
-    expect(pickNewRows(patches, toBank, 1, 4, 1)).toEqual([3]);
-    expect(pickNewRows(patches, toBank, 1, 100, 10)).toEqual([]);
+    expect(pickNewRows(patches, toBank, 1, 'squared', 4, 10)).toEqual([3, 2]);
+    expect(pickNewRows(patches, toBank, 1, 'squared', 4, 1)).toEqual([3]);
+    expect(pickNewRows(patches, toBank, 1, 'squared', 100, 10)).toEqual([]);
+    // A row taught earlier in the same call (at 8) covers the patch at 9.
+    expect(pickNewRows(patches, toBank, 1, 'squared', 4, 10, Float32Array.from([8]))).toEqual([2]);
+    // Euclidean: distances 0, 1, 5, 9 against a typical 2.5.
+    expect(pickNewRows(patches, Float32Array.from([0, 1, 5, 9]), 1, 'euclidean', 2.5, 10)).toEqual([3, 2]);
   });
 });
 

@@ -109,12 +109,11 @@ export function validateMeta(input: unknown, where: string): ProfileMeta {
   c.oneOf(bank.dtype, 'bank.dtype', ['float32', 'float16']);
 
   const coreset = c.object(m.coreset, 'coreset');
-  c.keys(coreset, 'coreset', ['ratio', 'seed', 'projectionDim', 'startPoints', 'radius']);
+  c.keys(coreset, 'coreset', ['ratio', 'seed', 'projectionDim', 'startPoints']);
   c.number(coreset.ratio, 'coreset.ratio', Number.MIN_VALUE, 1);
   c.integer(coreset.seed, 'coreset.seed', 0, Number.MAX_SAFE_INTEGER);
   c.integer(coreset.projectionDim, 'coreset.projectionDim', 1, 1024);
   c.integer(coreset.startPoints, 'coreset.startPoints', 1, 1024);
-  if (coreset.radius !== undefined) c.number(coreset.radius, 'coreset.radius', 0);
 
   const scoring = c.object(m.scoring, 'scoring');
   c.keys(scoring, 'scoring', ['k', 'metric', 'reweight', 'sigma']);

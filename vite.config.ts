@@ -2,6 +2,7 @@ import { defineConfig } from 'vite';
 import type { Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { swPrecache } from './scripts/sw-precache';
+import { contentSecurityPolicy } from './src/sw/csp';
 
 /**
  * Cross-origin isolation (COOP/COEP) lets the tfjs WASM backend use threads (SharedArrayBuffer);
@@ -11,6 +12,25 @@ const crossOriginIsolation = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
+
+/**
+ * The Content-Security-Policy (src/sw/csp.ts) in the built index.html, right after <meta charset> (before any
+ * script), for static hosts that send no headers. Build only: `vite dev` serves inline scripts (HMR, React refresh).
+ */
+function cspMeta(): Plugin {
+  const tag = `<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy({ meta: true }).replace(/"/g, '&quot;')}" />`;
+  return {
+    name: 'csp-meta',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html) {
+        const charset = /<meta charset="[^"]*"\s*\/?>/i;
+        return charset.test(html) ? html.replace(charset, (m) => `${m}\n    ${tag}`) : html.replace(/<head>/i, `<head>\n    ${tag}`);
+      },
+    },
+  };
+}
 
 /**
  * Keeps tfjs' threaded WASM backend working in a minified build.
@@ -36,9 +56,10 @@ function tfjsWasmThreads(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), tfjsWasmThreads(), swPrecache()],
+  plugins: [react(), tfjsWasmThreads(), cspMeta(), swPrecache()],
   server: { headers: crossOriginIsolation },
-  preview: { headers: crossOriginIsolation },
+  // The production build, served: isolation and the Content-Security-Policy (the dev server gets no CSP: HMR).
+  preview: { headers: { ...crossOriginIsolation, 'Content-Security-Policy': contentSecurityPolicy() } },
   worker: { format: 'es', plugins: () => [tfjsWasmThreads()] },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
 });

@@ -142,3 +142,167 @@ export async function openSharedPage(browser: Browser, prefix: string): Promise<
     },
   };
 }
+
+/** A CSP violation as the page saw it (a `securitypolicyviolation` event) or as the console reported it. */
+export interface CspReport {
+  kind: 'event' | 'console';
+  directive: string;
+  blocked: string;
+  source: string;
+  sample: string;
+  url: string;
+}
+
+/**
+ * Records every Content-Security-Policy violation of the context's pages: `securitypolicyviolation` events (an init
+ * script, so from the page's first script on, across navigations) and console messages of the pages and their web
+ * workers that mention the Content Security Policy or a refusal. A refusal inside a worker fires no event on the page
+ * and may reach the console only as what failed (tfjs' pthread workers: "importScripts ... failed to load"), so those
+ * count too. Read `reports` at any time.
+ */
+export async function recordCspViolations(context: BrowserContext): Promise<{ reports: CspReport[]; watch(page: Page): void }> {
+  const reports: CspReport[] = [];
+  await context.exposeBinding('__cspViolation', ({ page }, v: Omit<CspReport, 'kind' | 'url'>) => {
+    reports.push({ kind: 'event', ...v, url: page?.url() ?? '' });
+  });
+  await context.addInitScript(() => {
+    const report = (window as unknown as { __cspViolation: (v: unknown) => void }).__cspViolation;
+    document.addEventListener('securitypolicyviolation', (e) => {
+      void report({ directive: e.effectiveDirective, blocked: e.blockedURI, source: `${e.sourceFile}:${e.lineNumber}:${e.columnNumber}`, sample: e.sample });
+    });
+  });
+  const watch = (page: Page) => {
+    page.on('console', (m) => {
+      if (/content[ -]security[ -]policy|refused to (load|execute|connect|create|apply|evaluate|compile)|importScripts.*failed to load/i.test(m.text())) reports.push({ kind: 'console', directive: m.type(), blocked: '', source: m.worker()?.url() ?? m.location().url, sample: m.text(), url: page.url() });
+    });
+  };
+  for (const p of context.pages()) watch(p);
+  context.on('page', watch);
+  return { reports, watch };
+}
+
+/** Waits until a service worker controls the page (the first version activates and claims it). */
+export async function waitControlled(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
+  });
+}
+
+/** Keys of the app's IndexedDB store (`anomaly-inspector`/`kv`), read raw, and what each record points to. */
+export interface StoredSnapshot {
+  keys: string[];
+  /** Record key -> the part keys it points to (profiles: the bank; backbones: their files; the training run: images and checkpoint parts). */
+  parts: Record<string, string[]>;
+}
+
+/** One read-only transaction over the app's database: every key, and the part keys of every record. */
+export async function storedSnapshot(page: Page): Promise<StoredSnapshot> {
+  return page.evaluate(
+    () =>
+      new Promise<StoredSnapshot>((resolve, reject) => {
+        const open = indexedDB.open('anomaly-inspector');
+        open.onupgradeneeded = () => open.result.createObjectStore('kv');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const tx = db.transaction('kv', 'readonly');
+          const store = tx.objectStore('kv');
+          const keysReq = store.getAllKeys();
+          const parts: Record<string, string[]> = {};
+          keysReq.onsuccess = () => {
+            const keys = keysReq.result.map(String);
+            for (const k of keys) {
+              if (!/^(profile:|backbone:|train:run$)/.test(k)) continue;
+              const r = store.get(k);
+              r.onsuccess = () => {
+                const v = r.result as { bankKey?: string; files?: Record<string, string>; images?: { key: string }[]; textures?: { key: string }[]; checkpoint?: { keys: string[] } | null };
+                if (k.startsWith('profile:')) parts[k] = [v.bankKey!];
+                else if (k.startsWith('backbone:')) parts[k] = Object.values(v.files ?? {});
+                else parts[k] = [...(v.images ?? []).map((i) => i.key), ...(v.textures ?? []).map((i) => i.key), ...(v.checkpoint?.keys ?? [])];
+              };
+            }
+            tx.oncomplete = () => {
+              db.close();
+              resolve({ keys, parts });
+            };
+          };
+          tx.onerror = () => reject(tx.error);
+        };
+      }),
+  );
+}
+
+/** The part keys records point to that are not stored ([] when every record is whole). */
+export function missingParts(s: StoredSnapshot): string[] {
+  const have = new Set(s.keys);
+  return Object.entries(s.parts).flatMap(([record, parts]) => parts.filter((p) => !have.has(p)).map((p) => `${record} -> ${p}`));
+}
+
+/** Stored keys of the part families that no record points to. */
+export function orphanParts(s: StoredSnapshot): string[] {
+  const used = new Set(Object.values(s.parts).flat());
+  return s.keys.filter((k) => /^(bank:|bbfile:|trainimg:|trainckpt:)/.test(k) && !used.has(k));
+}
+
+/** A running static server (see serveStatic); `notFound` lists the paths it answered 404; `close` stops it. */
+export interface StaticServer {
+  url: string;
+  port: number;
+  notFound: string[];
+  close(): Promise<void>;
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.bin': 'application/octet-stream',
+  '.safetensors': 'application/octet-stream',
+};
+
+/**
+ * A plain static server for a built folder (what a production host does): GET/HEAD of files under `dir`, `/` as
+ * index.html, 404 otherwise, every response with COOP/COEP/CORP and `headers` (e.g. a Content-Security-Policy), no
+ * caching headers. Port 0: any free port (see `port`). For specs that need their own server beside Playwright's fixed
+ * webServer (two builds at one origin).
+ */
+export async function serveStatic(dir: string, port: number, headers: Record<string, string> = {}): Promise<StaticServer> {
+  const http = await import('node:http');
+  const { readFile, stat } = await import('node:fs/promises');
+  const { extname, normalize } = await import('node:path');
+  const root = resolve(dir);
+  const notFound: string[] = [];
+  const server = http.createServer(async (req, res) => {
+    const common = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cross-Origin-Resource-Policy': 'same-origin', 'Cache-Control': 'no-cache', ...headers };
+    try {
+      const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      const file = normalize(join(root, path === '/' ? 'index.html' : path));
+      if (!file.startsWith(root + '/') || !(req.method === 'GET' || req.method === 'HEAD') || !(await stat(file)).isFile()) throw new Error('not found');
+      const body = await readFile(file);
+      res.writeHead(200, { ...common, 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream', 'Content-Length': body.length });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    } catch {
+      notFound.push(req.url ?? '');
+      res.writeHead(404, { ...common, 'Content-Type': 'text/plain' });
+      res.end('not found');
+    }
+  });
+  await new Promise<void>((ok, fail) => server.once('error', fail).listen(port, '127.0.0.1', () => ok()));
+  const bound = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${bound}`,
+    port: bound,
+    notFound,
+    close: () =>
+      new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { Plugin, ResolvedConfig } from 'vite';
+import { contentSecurityPolicy } from '../src/sw/csp';
 
 /**
  * Files the service worker never precaches: itself, source maps, the backbone's training-only weights, and the demo
@@ -31,10 +32,18 @@ function walk(dir: string, root: string, out: string[]): string[] {
   return out;
 }
 
+/** What the build writes into dist/sw.js: the files to precache, the version naming its cache, the CSP it serves. */
+export interface PrecacheManifest {
+  version: string;
+  files: string[];
+  csp: string;
+}
+
 /**
  * After `vite build`: lists dist/ (app shell, hashed assets, engine worker, WASM, the bundled
  * backbone from public/models, the demo profile from public/demo) and writes that list, with a version made from the files' bytes,
- * into dist/sw.js (public/sw.js), so each build ships a service worker that precaches exactly it.
+ * into dist/sw.js (public/sw.js), so each build ships a service worker that precaches exactly it. The manifest also
+ * carries the Content-Security-Policy (src/sw/csp.ts) the worker adds to its responses; it counts in the version.
  */
 export function swPrecache(): Plugin {
   let config: ResolvedConfig;
@@ -50,14 +59,16 @@ export function swPrecache(): Plugin {
       const files = walk(outDir, outDir, [])
         .filter((f) => !skipFromPrecache(f))
         .sort();
+      const csp = contentSecurityPolicy();
       const hash = createHash('sha256');
+      hash.update(csp);
       for (const f of files) {
         hash.update(f);
         const st = statSync(join(outDir, f));
         hash.update(String(st.size));
         if (hashBytesOf(f, st.size)) hash.update(readFileSync(join(outDir, f)));
       }
-      const manifest = { version: hash.digest('hex').slice(0, 12), files };
+      const manifest: PrecacheManifest = { version: hash.digest('hex').slice(0, 12), files, csp };
       const source = readFileSync(swPath, 'utf8');
       writeFileSync(swPath, `self.__PRECACHE_MANIFEST__ = ${JSON.stringify(manifest)};\n${source}`);
     },

@@ -3,7 +3,7 @@ import { DEFAULT_TRAIN_SETTINGS } from '../engine/tocoad/settings';
 import { freshServices } from './fake-engine';
 import type { FakeEngine } from './fake-engine';
 import { trainingStore } from './services';
-import { chooseTrainingImages, startTraining } from './train-actions';
+import { chooseTrainingImages, discardStoredRun, startTraining } from './train-actions';
 import { useTrainStore } from './train-store';
 import { TRAINING_ELSEWHERE, TRAINING_LOCK } from './training-lock';
 
@@ -55,6 +55,8 @@ describe('starting a training run', () => {
     };
     await startTraining(true);
     expect(asked).toEqual([TRAINING_LOCK]);
+    await discardStoredRun();
+    expect((await trainingStore().current())?.id).toBe(old);
     expect(useTrainStore.getState().error).toBe(TRAINING_ELSEWHERE);
     expect(useTrainStore.getState().running).toBe(false);
     expect(engine.payloads('train-start')).toHaveLength(0);

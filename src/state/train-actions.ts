@@ -264,14 +264,18 @@ export function cancelTraining(): void {
 }
 
 /** Deletes the stored run (images and checkpoint); the fine-tuned backbone, if any, stays. */
+/** Discards the stored run; refused while another tab trains (the stored run may be that tab's). */
 export async function discardStoredRun(): Promise<void> {
   if (get().running) return;
-  try {
-    await trainingStore().discard();
-    set({ record: null, history: [], steps: [], samples: [], checkpoint: null, error: null, profile: null, options: null, resumedAt: null });
-  } catch (e) {
-    pushAlert('error', `Discarding the run failed: ${message(e)}`);
-  }
+  const done = await withTrainingLock(async () => {
+    try {
+      await trainingStore().discard();
+      set({ record: null, history: [], steps: [], samples: [], checkpoint: null, error: null, profile: null, options: null, resumedAt: null });
+    } catch (e) {
+      pushAlert('error', `Discarding the run failed: ${message(e)}`);
+    }
+  });
+  if (!done) set({ error: TRAINING_ELSEWHERE });
 }
 
 export function exportTrainedBackbone(): Promise<void> {

@@ -12,6 +12,7 @@ import { EvaluateView } from './evaluate/EvaluateView';
 import { TrainView } from './train/TrainView';
 import { LiveView } from './live/LiveView';
 import { Header } from './shell/Header';
+import { UpdateBanner } from './shell/UpdateBanner';
 import { Nav } from './shell/Nav';
 import { useRoute } from './shell/route';
 import { ThresholdPanel } from './threshold/ThresholdPanel';
@@ -27,6 +28,7 @@ export function App() {
   return (
     <div className="app">
       <Header />
+      <UpdateBanner />
       <Alerts />
       <Nav route={route} />
       {route === 'live' && <LiveView />}

@@ -218,7 +218,7 @@ test('the threshold slider changes verdicts at once; CSV has one row per image; 
   const csvPath = join(work, 'results.csv');
   await (await download).saveAs(csvPath);
   const lines = readFileSync(csvPath, 'utf8').trim().split(/\r\n/);
-  expect(lines[0]).toBe('name,verdict,normalized_score,raw_score,threshold,profile,label,error');
+  expect(lines[0]).toBe('name,verdict,normalized_score,raw_score,threshold,profile,label,error,regions,largest_region_percent');
   expect(lines.length).toBe(11);
   const rows = lines.slice(1).map((l) => l.split(','));
   expect(rows.map((r) => r[0]).sort()).toEqual(before.map((c) => c.name).sort());

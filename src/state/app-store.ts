@@ -76,8 +76,25 @@ export function selectedProfile(s: AppState): ProfileMeta | null {
 
 let alertId = 0;
 
+/** At most this many alerts are shown; notices (info) leave by themselves after INFO_ALERT_MS, errors stay until dismissed. */
+export const MAX_ALERTS = 3;
+export const INFO_ALERT_MS = 6000;
+
+/** `alerts` cut to MAX_ALERTS: the oldest notice goes first, else the oldest error (the newest alert always stays). */
+function capped(alerts: Alert[]): Alert[] {
+  const out = [...alerts];
+  while (out.length > MAX_ALERTS) {
+    const info = out.findIndex((a, i) => a.kind === 'info' && i < out.length - 1);
+    out.splice(info >= 0 ? info : 0, 1);
+  }
+  return out;
+}
+
+/** Shows an alert (the same text shown again moves to the end instead of piling up); a notice dismisses itself. */
 export function pushAlert(kind: Alert['kind'], text: string): void {
-  useAppStore.setState((s) => ({ alerts: [...s.alerts.slice(-4), { id: ++alertId, kind, text }] }));
+  const id = ++alertId;
+  useAppStore.setState((s) => ({ alerts: capped([...s.alerts.filter((a) => !(a.kind === kind && a.text === text)), { id, kind, text }]) }));
+  if (kind === 'info') setTimeout(() => dismissAlert(id), INFO_ALERT_MS);
 }
 
 export function dismissAlert(id: number): void {

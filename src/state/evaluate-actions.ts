@@ -1,11 +1,14 @@
 /**
- * Evaluation: a labelled folder (MVTec AD layout) scored in the worker against the selected profile,
- * with progress, ETA and cancel; the worker computes the metrics as `eval` does and answers with
- * per-image scores only.
+ * Evaluation: a labelled folder (MVTec AD layout) read and checked (every test image and mask is read: a file that
+ * is not a usable image is named as left out, never counted), then scored in the worker against the selected
+ * profile, with progress, ETA and cancel; the worker computes the metrics as `eval` does and answers with per-image
+ * scores only. An image opened from the table is scored again on its own ('score') for its heatmap and regions.
  */
 import { isAbortError } from '../engine/progress';
 import type { Progress } from '../engine/progress';
+import { imageProblem } from '../engine/image/check';
 import { readLayout } from '../engine/data/mvtec-layout';
+import type { SkippedImage } from '../engine/patchcore/memory-bank';
 import type { PickedFile } from './inspect-actions';
 import { EngineError } from '../worker-bridge';
 import type { EvalFile } from '../worker-bridge/protocol';
@@ -17,20 +20,58 @@ import { engine } from './services';
 const set = useEvaluateStore.setState;
 const get = useEvaluateStore.getState;
 let controller: AbortController | null = null;
+let reads = 0;
+let opened = 0;
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Reads what was dropped or picked as one MVTec AD folder; says why when it is not one. */
-export function chooseEvaluationFolder(picked: readonly PickedFile[]): void {
+/** Enough of a file to know whether it is a usable image (its header; an empty file is empty). */
+const HEADER_BYTES = 256 * 1024;
+
+/** Why `file` is not a usable image, or null. */
+export async function fileProblem(file: Blob): Promise<string | null> {
+  return imageProblem(new Uint8Array(await file.slice(0, HEADER_BYTES).arrayBuffer()));
+}
+
+/**
+ * Reads what was dropped or picked as one MVTec AD folder and checks every test image and mask by its bytes: those
+ * that are not usable images are left out and named (in the layout's `ignored`); says why when it is not a folder to
+ * evaluate. A folder chosen while the previous one is still being read replaces it.
+ */
+export async function chooseEvaluationFolder(picked: readonly PickedFile[]): Promise<void> {
   if (get().running) return;
-  const layout = readLayout(picked.map((p) => ({ path: p.path, file: p.file })));
-  set({ layout, error: layout.problem });
+  const read = ++reads;
+  const files = picked.map((p) => ({ path: p.path, file: p.file }));
+  const first = readLayout(files);
+  set({ reading: true });
+  const checked = [...first.items.map((i) => i.file), ...first.items.flatMap((i) => (i.mask ? [i.mask] : []))];
+  const problems = await Promise.all(checked.map(fileProblem));
+  if (read !== reads) return;
+  const unusable = new Map<File, string>();
+  checked.forEach((f, i) => {
+    if (problems[i] !== null) unusable.set(f, problems[i]!);
+  });
+  const layout = unusable.size ? readLayout(files, unusable) : first;
+  set({ layout, error: layout.problem, reading: false });
 }
 
 export function clearEvaluationFolder(): void {
-  if (!get().running) set({ layout: null, error: null });
+  if (get().running) return;
+  reads++;
+  set({ layout: null, error: null, reading: false, detail: null });
+}
+
+/**
+ * A skipped image's reason without its name in front (the worker's messages name the file; the views put the name
+ * once before the reason): 'test/good/x.png: the file is empty' -> 'the file is empty'.
+ */
+export function skipReason(s: SkippedImage): string {
+  if (!s.reason.startsWith(s.name)) return s.reason;
+  const rest = s.reason.slice(s.name.length);
+  // 'name (mask): reason' -> 'mask: reason'; 'name: reason' -> 'reason'.
+  return rest.replace(/^\s*\(([^)]*)\):\s*/, '$1: ').replace(/^:\s*/, '') || s.reason;
 }
 
 async function readSet(): Promise<{ files: EvalFile[]; transfer: ArrayBuffer[] }> {
@@ -43,10 +84,10 @@ async function readSet(): Promise<{ files: EvalFile[]; transfer: ArrayBuffer[] }
 
 /** Scores the folder against the selected profile in the worker. */
 export async function runEvaluation(): Promise<void> {
-  const { layout, running } = get();
+  const { layout, running, reading } = get();
   const profileId = useAppStore.getState().selectedId;
   const profile = useAppStore.getState().profiles.find((p) => p.id === profileId);
-  if (running || !layout || layout.problem) return;
+  if (running || reading || !layout || layout.problem) return;
   if (!profileId || !profile) {
     pushAlert('error', 'Select or build a profile before evaluating.');
     return;
@@ -68,9 +109,10 @@ export async function runEvaluation(): Promise<void> {
       r = await engine().request('evaluate', { key, files }, { signal, onProgress, transfer });
     }
     const dataset = layout.root || 'dataset';
-    const run = { ...r, profileId, profileName: profile.name, backboneLabel: profile.backbone.label, threshold: profile.threshold.value, dataset, datasetKey: `${dataset}:${layout.items.length}`, at: new Date().toISOString() };
-    set({ result: run, runs: withRun(get().runs, run) });
-    if (r.skipped.length) pushAlert('error', `${r.skipped.length} image${r.skipped.length === 1 ? '' : 's'} could not be scored and are left out of the metrics: ${r.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+    const skipped = r.skipped.map((s) => ({ name: s.name, reason: skipReason(s) }));
+    const run = { ...r, skipped, profileId, profileName: profile.name, backboneLabel: profile.backbone.label, threshold: profile.threshold.value, dataset, datasetKey: `${dataset}:${layout.items.length}`, at: new Date().toISOString() };
+    set({ result: run, runs: withRun(get().runs, run), unexported: true, detail: null });
+    if (skipped.length) pushAlert('error', `${skipped.length} image${skipped.length === 1 ? ' could not be scored and is' : 's could not be scored and are'} left out of the metrics: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
   } catch (e) {
     if (isAbortError(e)) pushAlert('info', 'Evaluation cancelled.');
     else {
@@ -85,4 +127,40 @@ export async function runEvaluation(): Promise<void> {
 
 export function cancelEvaluation(): void {
   controller?.abort();
+}
+
+/**
+ * Opens an image of the last result (null closes it): its file from the folder read is scored again on the evaluated
+ * profile ('score', as Inspect does) for the heatmap, the patch scores and what the model saw.
+ */
+export async function openEvaluationImage(name: string | null): Promise<void> {
+  const ticket = ++opened;
+  if (name === null) {
+    set({ detail: null });
+    return;
+  }
+  const { result, layout } = get();
+  const file = layout?.items.find((i) => i.name === name)?.file;
+  const fail = (error: string) => {
+    if (ticket === opened) set({ detail: { name, status: 'error', error } });
+  };
+  set({ detail: { name, status: 'scoring' } });
+  if (!result || !useAppStore.getState().profiles.some((p) => p.id === result.profileId)) return fail(`${name}: the evaluated profile no longer exists.`);
+  if (!file) return fail(`${name}: choose the folder again to see this image.`);
+  try {
+    const bytes = await file.arrayBuffer();
+    let key = await ensureLoaded(result.profileId);
+    let r;
+    try {
+      r = await engine().request('score', { key, file: { name, bytes: bytes.slice(0) } });
+    } catch (e) {
+      if (!(e instanceof EngineError && e.code === 'not-loaded')) throw e;
+      key = await ensureLoaded(result.profileId, true);
+      r = await engine().request('score', { key, file: { name, bytes } }, { transfer: [bytes] });
+    }
+    if (ticket === opened) set({ detail: { name, status: 'done', result: r } });
+  } catch (e) {
+    const text = message(e);
+    fail(text.includes(name) ? text : `${name}: ${text}`);
+  }
 }

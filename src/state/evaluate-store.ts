@@ -1,12 +1,14 @@
 /**
- * The Evaluate view's state (zustand, its own store): the labelled folder as read (MVTec AD layout),
- * the run's progress, the last result (metrics and per-image raw scores; no maps), and the latest result of every
- * profile evaluated on a folder this session, shown side by side (e.g. before and after fine-tuning).
+ * The Evaluate view's state (zustand, its own store): the labelled folder as read (MVTec AD layout; files that are
+ * not usable images left out, named), the run's progress, the last result (metrics and per-image raw scores; no
+ * maps), the latest result of every profile evaluated on a folder this session, shown side by side (e.g. before and
+ * after fine-tuning), and the one image opened from the table (scored again on its own, for its heatmap). Results
+ * live only in this tab until exported (`unexported`).
  */
 import { create } from 'zustand';
 import type { Progress } from '../engine/progress';
 import type { Layout } from '../engine/data/mvtec-layout';
-import type { EvaluateResult } from '../worker-bridge/protocol';
+import type { EvaluateResult, ScoreResult } from '../worker-bridge/protocol';
 
 export interface EvaluationRun extends EvaluateResult {
   profileId: string;
@@ -21,6 +23,14 @@ export interface EvaluationRun extends EvaluateResult {
   at: string;
 }
 
+/** An image of the result opened from the table: scored again through 'score' for its map and patch scores. */
+export interface EvaluationDetail {
+  name: string;
+  status: 'scoring' | 'done' | 'error';
+  result?: ScoreResult;
+  error?: string;
+}
+
 interface EvaluateState {
   /** The folder as read; the files themselves are kept in evaluate-actions.ts. */
   layout: Layout<File> | null;
@@ -31,6 +41,11 @@ interface EvaluateState {
   /** The latest run of each profile, in the order first evaluated. */
   runs: EvaluationRun[];
   error: string | null;
+  /** The folder's files are being checked (read) after a drop or a choice. */
+  reading: boolean;
+  detail: EvaluationDetail | null;
+  /** The last result was not exported since it came (a reload would lose it: the page warns before unloading). */
+  unexported: boolean;
 }
 
 export const useEvaluateStore = create<EvaluateState>()(() => ({
@@ -41,6 +56,9 @@ export const useEvaluateStore = create<EvaluateState>()(() => ({
   result: null,
   runs: [],
   error: null,
+  reading: false,
+  detail: null,
+  unexported: false,
 }));
 
 /** The runs to show side by side with `result`: each profile's latest run on the same folder, `result`'s included. */

@@ -3,6 +3,7 @@
  * waits for the next file's bytes); a file that cannot be inspected gets a message naming it and the
  * batch goes on. The threshold slider only changes `draftThreshold`; saving writes it to the profile. Each item's
  * file is kept while the item is shown, so an image can be marked as good (taught to the profile) from its detail.
+ * Exports (CSV, JSON) save one file per request, however fast the clicks come.
  */
 import { isAbortError } from '../engine/progress';
 import type { ProfileMeta } from '../engine/profile/profile';
@@ -14,6 +15,8 @@ import { pushAlert, useAppStore } from './app-store';
 import type { InspectItem, OverlaySettings, ResultOrder, VerdictFilter } from './inspect-store';
 import { patchItem, useInspectStore } from './inspect-store';
 import { engine, profileStore } from './services';
+import { downloadOnce, exportFileName } from './download';
+import { buildCsv, buildJson, resultRows } from './inspect-results';
 
 const set = useInspectStore.setState;
 const get = useInspectStore.getState;
@@ -77,7 +80,8 @@ async function scoreOne(item: InspectItem, profileId: string, signal: AbortSigna
       key = await ensureLoaded(profileId, true);
       r = await engine().request('score', { key, file: { name: item.name, bytes } }, { signal, transfer: [bytes] });
     }
-    patchItem(item.id, { status: 'done', score: r.score, map: r.map, mapSize: r.size, preview: r.preview, width: r.width, height: r.height, ms: r.ms, backend: r.backend });
+    patchItem(item.id, { status: 'done', score: r.score, patches: r.patches, grid: r.grid, map: r.map, mapSize: r.size, preview: r.preview, width: r.width, height: r.height, ms: r.ms, backend: r.backend });
+    if (!get().unexported) set({ unexported: true });
   } catch (e) {
     if (isAbortError(e)) {
       patchItem(item.id, { status: 'queued' });
@@ -128,7 +132,7 @@ export function resumeInspect(): void {
 export function clearInspection(): void {
   controller?.abort();
   files.clear();
-  set({ items: [], draftThreshold: null, detailId: null, profileId: null });
+  set({ items: [], draftThreshold: null, detailId: null, profileId: null, unexported: false });
 }
 
 export function removeItem(id: number): void {
@@ -169,6 +173,32 @@ export function openDetail(id: number | null): void {
 
 export function setOverlay(patch: Partial<OverlaySettings>): void {
   set((s) => ({ overlay: { ...s.overlay, ...patch } }));
+}
+
+/** The threshold verdicts use now: the slider's while it is being tried, else the profile's. */
+export function activeThreshold(): number | null {
+  return get().draftThreshold ?? inspectProfile()?.threshold.value ?? null;
+}
+
+/**
+ * Downloads the batch's results (verdicts at the threshold in use, regions) as CSV or JSON. A second request for the
+ * same file while nothing changed (a double click) is ignored; returns whether a file was saved. `at`: when it was
+ * asked for (the click's event.timeStamp).
+ */
+export function exportInspection(format: 'csv' | 'json', at?: number): boolean {
+  const profile = inspectProfile();
+  const { items } = get();
+  const threshold = activeThreshold();
+  if (!profile || !items.some((i) => i.status === 'done' || i.status === 'error')) return false;
+  const saved = downloadOnce(`inspect-${format}`, [items, threshold, profile], () => {
+    const rows = resultRows(items, threshold, profile.regions?.minArea ?? 0);
+    const calibration = profile.calibrationScores;
+    return format === 'csv'
+      ? { blob: new Blob([buildCsv(rows, threshold, profile.name, calibration)], { type: 'text/csv' }), fileName: exportFileName('inspection', profile.name, 'csv') }
+      : { blob: new Blob([buildJson(rows, threshold, { id: profile.id, name: profile.name }, calibration)], { type: 'application/json' }), fileName: exportFileName('inspection', profile.name, 'json') };
+  }, at);
+  if (saved) set({ unexported: false });
+  return saved;
 }
 
 /** Writes the slider's threshold into the profile (method 'manual'); the bank is untouched. */

@@ -1,8 +1,8 @@
 /**
  * Inspection results (zustand, separate from the app store): one item per dropped file with its raw
- * score, anomaly map and preview from the worker, or the reason it could not be inspected. Verdicts
- * are not stored: they are derived from the raw score and the threshold in use, so moving the
- * threshold slider never re-scores.
+ * score, patch scores, anomaly map and preview from the worker, or the reason it could not be inspected. Verdicts
+ * and defect regions are not stored: they are derived from the raw and patch scores and the threshold in use, so
+ * moving the threshold slider never re-scores. Results live only in this tab until exported (`unexported`).
  */
 import { create } from 'zustand';
 import type { Label } from '../engine/data/labels';
@@ -23,7 +23,10 @@ export interface InspectItem {
   status: ItemStatus;
   error?: string;
   score?: number;
-  /** Anomaly map, mapSize x mapSize. */
+  /** Patch scores on the grid x grid lattice (the image score is their maximum): the defect regions come from them. */
+  patches?: Float32Array;
+  grid?: number;
+  /** Anomaly map, mapSize x mapSize (blurred patch scores: the heatmap). */
   map?: Float32Array;
   mapSize?: number;
   /** RGB preview of what the model saw, mapSize x mapSize. */
@@ -59,6 +62,8 @@ interface InspectState {
   /** Item id shown in the detail view. */
   detailId: number | null;
   overlay: OverlaySettings;
+  /** Results scored since the last export (a reload would lose them: the page warns before unloading). */
+  unexported: boolean;
 }
 
 export const useInspectStore = create<InspectState>()(() => ({
@@ -71,6 +76,7 @@ export const useInspectStore = create<InspectState>()(() => ({
   sort: 'batch',
   detailId: null,
   overlay: { show: true, opacity: 0.55, colourMap: 'turbo', contour: true },
+  unexported: false,
 }));
 
 export function patchItem(id: number, patch: Partial<InspectItem>): void {

@@ -32,7 +32,7 @@ export async function evaluate(req: Req<'evaluate'>, session: Session, signal: A
   return session.backend.onBackend(signal, async (s) => {
     const t0 = performance.now();
     const scorer = session.scorerFor(p);
-    const r = await evaluateItems(scorer.backbone.spec, items, localScoreItem(scorer), { onProgress, signal: s });
+    const r = await evaluateItems(scorer.backbone.spec, items, localScoreItem(scorer), { onProgress, signal: s, threshold: p.meta.threshold.value, minRegionArea: p.meta.regions?.minArea ?? 0 });
     const seconds = (performance.now() - t0) / 1000;
     return { metrics: r.metrics, images: r.images, skipped: r.skipped, bankSize: p.meta.bank.size, backend: session.backendName, seconds, msPerImage: (seconds * 1000) / Math.max(1, r.images.length) };
   });

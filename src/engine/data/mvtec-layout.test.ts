@@ -53,4 +53,27 @@ describe('readLayout (MVTec AD folder)', () => {
     expect(l.ignored).toEqual([{ path: 'bottle/train/good/notes.txt', reason: 'not an image' }]);
     expect(l.problem).toBeNull();
   });
+
+  it('leaves out files the host found unusable, names them, and does not count them', () => {
+    const files = f('glass/test/good/000.png', 'glass/test/good/empty.png', 'glass/test/crack/000.png', 'glass/test/crack/001.png', 'glass/ground_truth/crack/000_mask.png', 'glass/ground_truth/crack/001_mask.png');
+    const unusable = new Map([
+      ['glass/test/good/empty.png', 'the file is empty'],
+      ['glass/ground_truth/crack/001_mask.png', 'not a supported image (expected PNG, JPEG, BMP, WebP or GIF data)'],
+    ]);
+    const l = readLayout(files, unusable);
+    expect(l.problem).toBeNull();
+    expect(l.items.map((i) => [i.name, i.mask ?? null])).toEqual([
+      ['test/crack/000.png', 'glass/ground_truth/crack/000_mask.png'],
+      ['test/crack/001.png', null],
+      ['test/good/000.png', null],
+    ]);
+    expect(l.goodCount).toBe(1);
+    expect(l.maskCount).toBe(1);
+    expect(l.ignored).toEqual([
+      { path: 'glass/test/good/empty.png', reason: 'not a usable image: the file is empty' },
+      { path: 'glass/ground_truth/crack/001_mask.png', reason: 'not a usable image: not a supported image (expected PNG, JPEG, BMP, WebP or GIF data)' },
+    ]);
+    // The only good image unusable: nothing to evaluate, and the reason says why.
+    expect(readLayout(f('t/test/good/a.png', 't/test/crack/b.png'), new Map([['t/test/good/a.png', 'the file is empty']])).problem).toMatch(/No test\/good/);
+  });
 });

@@ -2,7 +2,8 @@
  * The MVTec AD layout read from a plain list of paths, one reader for every host: the CLI lists a folder on disk
  * (src/node/dataset.ts), the Evaluate view a dropped or picked folder. `train/good/*` are the training images,
  * `test/good/*` label 0, `test/<defect>/*` label 1, and `ground_truth/<defect>/<stem>_mask.png` their masks.
- * Sorted by defect folder, then by file name. Pure: no DOM, no file system.
+ * Sorted by defect folder, then by file name. Files a host found unusable (empty, not an image: the host reads their
+ * bytes) are left out and named with the reason, so they are neither counted nor scored. Pure: no DOM, no file system.
  */
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.bmp', '.webp', '.gif', '.tif', '.tiff'];
@@ -44,8 +45,11 @@ const stem = (name: string) => {
 
 export const LAYOUT_HINT = 'Expected a folder in the MVTec AD layout: test/good/*, test/<defect>/* and, for pixel metrics, ground_truth/<defect>/<name>_mask.png.';
 
-/** Reads `files` (each with a path relative to what was dropped) as one MVTec AD folder. */
-export function readLayout<F>(files: readonly { path: string; file: F }[]): Layout<F> {
+/**
+ * Reads `files` (each with a path relative to what was dropped) as one MVTec AD folder. `unusable`: files the host
+ * found are not usable images, with the reason (e.g. 'the file is empty'); they are left out and listed in `ignored`.
+ */
+export function readLayout<F>(files: readonly { path: string; file: F }[], unusable?: ReadonlyMap<F, string>): Layout<F> {
   const ignored: Layout<F>['ignored'] = [];
   const tests: { prefix: string; defect: string; base: string; path: string; file: F }[] = [];
   const masks = new Map<string, F>();
@@ -58,6 +62,11 @@ export function readLayout<F>(files: readonly { path: string; file: F }[]): Layo
     const role = parts.length >= 3 ? parts[parts.length - 3] : '';
     const defect = parts.length >= 3 ? parts[parts.length - 2] : '';
     const prefix = parts.slice(0, -3).join('/');
+    const problem = unusable?.get(file);
+    if (problem !== undefined && (role === 'train' || role === 'test' || role === 'ground_truth')) {
+      ignored.push({ path, reason: `not a usable image: ${problem}` });
+      continue;
+    }
     if (role === 'train' && defect === 'good') {
       if (IMAGE_EXTENSIONS.includes(ext(base))) train.push({ name: parts.slice(-3).join('/'), file });
       else ignored.push({ path, reason: 'not an image' });

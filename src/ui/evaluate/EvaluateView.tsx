@@ -1,6 +1,12 @@
+/**
+ * Evaluate: a profile measured on a labelled folder (MVTec AD layout) as the CLI's `eval` measures it, computed in the
+ * worker: metrics, verdict rates, ROC curve, score histogram, a per-image table that opens each image with its
+ * heatmap and mask and exports as CSV or JSON, and every profile evaluated on the folder side by side. Files that are
+ * not usable images are named as left out when the folder is read. Results live only in this tab until exported.
+ */
 import { DropZone } from '../shell/DropZone';
 import { FolderPicker } from '../shell/FolderPicker';
-import { useId, useMemo } from 'react';
+import { useEffect, useId, useMemo } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { rocCurve } from '../../engine/metrics';
 import { selectProfile } from '../../state/actions';
@@ -8,6 +14,7 @@ import { selectedProfile, useAppStore } from '../../state/app-store';
 import { cancelEvaluation, chooseEvaluationFolder, clearEvaluationFolder, runEvaluation } from '../../state/evaluate-actions';
 import type { EvaluationRun } from '../../state/evaluate-store';
 import { comparableRuns, useEvaluateStore } from '../../state/evaluate-store';
+import { installUnloadWarning } from '../../state/inspect-unload';
 import { fromDataTransfer } from '../inspect/pick';
 import { plural } from '../shell/format';
 import { ProgressBar } from '../shell/ProgressBar';
@@ -105,7 +112,8 @@ export function EvaluateView() {
   const profiles = useAppStore((s) => s.profiles);
   const profile = useAppStore(selectedProfile);
   const ready = useAppStore((s) => s.engineStatus === 'ready');
-  const { layout, running, progress, result, runs, error } = useEvaluateStore();
+  const { layout, running, reading, progress, result, runs, error } = useEvaluateStore();
+  useEffect(installUnloadWarning, []);
   const compared = comparableRuns(result, runs);
   const profileId = useId();
   const usable = Boolean(layout && !layout.problem);
@@ -130,11 +138,11 @@ export function EvaluateView() {
             ))}
           </select>
         </div>
-        <DropZone disabled={running} onDrop={(data) => void fromDataTransfer(data).then(chooseEvaluationFolder)} testId="evaluate-drop">
+        <DropZone disabled={running} onDrop={(data) => void fromDataTransfer(data).then((picked) => chooseEvaluationFolder(picked))} testId="evaluate-drop">
           <span className="drop-label">Labelled folder</span>
           <span className="muted small">Drop the dataset folder (e.g. one MVTec AD category) here, or choose it.</span>
           <div className="actions">
-            <FolderPicker disabled={running} testId="evaluate-folder" onPicked={chooseEvaluationFolder} />
+            <FolderPicker disabled={running} testId="evaluate-folder" onPicked={(picked) => void chooseEvaluationFolder(picked)} />
             {layout && (
               <button type="button" onClick={clearEvaluationFolder} disabled={running}>
                 Clear
@@ -142,12 +150,17 @@ export function EvaluateView() {
             )}
           </div>
         </DropZone>
-        {layout && !layout.problem && (
+        {reading && (
+          <p className="small muted" data-testid="evaluate-reading">
+            Reading the folder: checking every image…
+          </p>
+        )}
+        {layout && !layout.problem && !reading && (
           <p className="small" data-testid="evaluate-set" data-count={layout.items.length} data-masks={layout.maskCount}>
             {layout.root ? `${layout.root}: ` : ''}
             {layout.items.length} test images: {layout.goodCount} good, {defective} defective in {plural(layout.defects.length, 'folder')} ({layout.defects.join(', ')}); {layout.maskCount} masks
             {layout.maskCount === 0 ? ' (pixel AUROC and AUPRO need ground_truth masks)' : ''}.
-            {layout.ignored.length > 0 && ` ${plural(layout.ignored.length, 'file')} outside the layout ignored.`}
+            {layout.ignored.length > 0 && ` ${plural(layout.ignored.length, 'file')} left out (listed below).`}
           </p>
         )}
         {error && (
@@ -155,20 +168,21 @@ export function EvaluateView() {
             {error}
           </p>
         )}
-        {layout && layout.ignored.length > 0 && (layout.problem || layout.ignored.length <= 12) && (
-          <details className="small" open={Boolean(layout.problem)}>
-            <summary>Files not in the layout ({layout.ignored.length})</summary>
+        {layout && layout.ignored.length > 0 && !reading && (
+          <details className="small" open={Boolean(layout.problem) || layout.ignored.some((f) => f.reason.startsWith('not a usable image'))} data-testid="evaluate-ignored">
+            <summary>Files left out ({layout.ignored.length})</summary>
             <ul>
               {layout.ignored.slice(0, 50).map((f) => (
-                <li key={f.path}>
+                <li key={f.path} data-testid="evaluate-ignored-file">
                   {f.path}: {f.reason}
                 </li>
               ))}
+              {layout.ignored.length > 50 && <li>… and {layout.ignored.length - 50} more</li>}
             </ul>
           </details>
         )}
         <div className="actions evaluate-run">
-          <button type="button" className="primary" disabled={!usable || !profile || !ready || running} onClick={() => void runEvaluation()} data-testid="evaluate-run">
+          <button type="button" className="primary" disabled={!usable || reading || !profile || !ready || running} onClick={() => void runEvaluation()} data-testid="evaluate-run">
             Evaluate
           </button>
           {running && (

@@ -1,18 +1,24 @@
+/**
+ * Inspect: drop, paste or choose many images (files or folders), see each verdict in a grid with the batch's counts
+ * (passed, failed, could not be read), filter and order them, export CSV/JSON, open one in the detail view. At narrow
+ * widths a compact threshold slider stays above the grid. Results live only in this tab until exported: the page
+ * asks before unloading while they are not.
+ */
 import { DropZone } from '../shell/DropZone';
 import { FolderPicker } from '../shell/FolderPicker';
-import { useDeferredValue, useEffect, useId, useRef } from 'react';
+import { useDeferredValue, useEffect, useId } from 'react';
 import { useAppStore } from '../../state/app-store';
-import { cancelInspect, clearInspection, inspectFiles, openDetail, removeItem, resumeInspect, setFilter, setLabel, setSort } from '../../state/inspect-actions';
-import type { InspectItem, ResultOrder, VerdictFilter } from '../../state/inspect-store';
+import { cancelInspect, clearInspection, exportInspection, inspectFiles, resumeInspect, setFilter, setSort } from '../../state/inspect-actions';
+import type { ResultOrder, VerdictFilter } from '../../state/inspect-store';
 import { useInspectStore } from '../../state/inspect-store';
-import { buildCsv, buildJson, derive } from './results';
-import type { Label } from '../../state/inspect-store';
+import { installUnloadWarning } from '../../state/inspect-unload';
+import { countsText } from './results';
 import { DetailView } from './DetailView';
-import { drawOverlay, slug } from './overlay-draw';
-import { downloadBlob } from '../../state/download';
 import { fromClipboard, fromDataTransfer, fromFileList } from './pick';
+import { ResultCard } from './ResultCard';
 import { ShortcutsHelp } from './ShortcutsHelp';
 import { TeachPanel } from '../teach/TeachPanel';
+import { ThresholdSlider } from '../threshold/ThresholdSlider';
 import { useActiveThreshold, useCounts, useInspectProfile, useVisibleItems } from './useInspect';
 
 const NO_SCORES: number[] = [];
@@ -21,81 +27,8 @@ const FILTERS: { id: VerdictFilter; label: string }[] = [
   { id: 'all', label: 'All' },
   { id: 'fail', label: 'Fail' },
   { id: 'pass', label: 'Pass' },
-  { id: 'error', label: 'Errors' },
+  { id: 'error', label: 'Not read' },
 ];
-
-function Thumb({ item, threshold, calibration }: { item: InspectItem; threshold: number | null; calibration: readonly number[] }) {
-  const ref = useRef<HTMLCanvasElement>(null);
-  const overlay = useInspectStore((s) => s.overlay);
-  useEffect(() => {
-    if (ref.current) drawOverlay(ref.current, item, threshold, calibration, { ...overlay, contour: false }, 160 / (item.mapSize ?? 224));
-  }, [item, threshold, calibration, overlay]);
-  return <canvas ref={ref} className="thumb" width={160} height={160} aria-hidden="true" />;
-}
-
-function LabelButtons({ item }: { item: InspectItem }) {
-  const toggle = (l: Label) => setLabel(item.id, item.label === l ? null : l);
-  return (
-    <div className="label-buttons" role="group" aria-label={`Label ${item.name}`}>
-      <button type="button" aria-pressed={item.label === 'good'} onClick={() => toggle('good')} data-testid="label-good">
-        Good
-      </button>
-      <button type="button" aria-pressed={item.label === 'defective'} onClick={() => toggle('defective')} data-testid="label-defective">
-        Defect
-      </button>
-    </div>
-  );
-}
-
-function ResultCard({ item, threshold, calibration }: { item: InspectItem; threshold: number | null; calibration: readonly number[] }) {
-  const d = item.status === 'done' ? derive(item.score!, threshold, calibration) : null;
-  const verdict = item.status === 'error' ? 'error' : (d?.verdict ?? '');
-  return (
-    <li className={`result result-${verdict || item.status}`} data-testid="result-card" data-name={item.name} data-status={item.status} data-verdict={verdict} data-raw-score={item.score ?? ''}>
-      {item.status === 'done' ? (
-        <button type="button" className="thumb-button" onClick={() => openDetail(item.id)} aria-label={`Open ${item.name} (${verdict === 'fail' ? 'fail' : verdict === 'pass' ? 'pass' : 'no verdict'})`} data-testid="open-detail">
-          <Thumb item={item} threshold={threshold} calibration={calibration} />
-        </button>
-      ) : (
-        <div className="thumb thumb-empty" aria-hidden="true">
-          {item.status === 'error' ? '!' : item.status === 'scoring' ? '…' : ''}
-        </div>
-      )}
-      <div className="result-name" title={item.name}>
-        {item.name}
-      </div>
-      {item.status === 'done' && d ? (
-        <>
-          <div className="result-line">
-            <span className={`verdict-chip verdict-${d.verdict ?? 'none'}`} data-testid="verdict">
-              {d.verdict === 'fail' ? 'Fail' : d.verdict === 'pass' ? 'Pass' : 'No threshold'}
-            </span>
-            <span className="small" data-testid="normalized">
-              {d.normalized === null ? '' : d.normalized.toFixed(3)}
-            </span>
-          </div>
-          <div className="small muted">raw {item.score!.toPrecision(5)}</div>
-          <LabelButtons item={item} />
-        </>
-      ) : item.status === 'error' ? (
-        <>
-          <p className="result-message small" data-testid="result-error">
-            {item.error}
-          </p>
-          <button type="button" onClick={() => removeItem(item.id)} aria-label={`Remove ${item.name}`}>
-            Remove
-          </button>
-        </>
-      ) : (
-        <div className="small muted">{item.status === 'scoring' ? 'Scoring…' : 'Queued'}</div>
-      )}
-    </li>
-  );
-}
-
-function exportName(profile: string, ext: string): string {
-  return `inspection-${slug(profile)}-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.${ext}`;
-}
 
 /** Drop many images, see each verdict, open one to see where it is anomalous. */
 export function InspectPanel() {
@@ -107,6 +40,7 @@ export function InspectPanel() {
   const filter = useInspectStore((s) => s.filter);
   const sort = useInspectStore((s) => s.sort);
   const detailId = useInspectStore((s) => s.detailId);
+  const unexported = useInspectStore((s) => s.unexported);
   const threshold = useActiveThreshold();
   const shownThreshold = useDeferredValue(threshold);
   const visible = useDeferredValue(useVisibleItems());
@@ -115,6 +49,7 @@ export function InspectPanel() {
   const calibration = profile?.calibrationScores ?? NO_SCORES;
   const canInspect = Boolean(selectedId) && ready;
 
+  useEffect(installUnloadWarning, []);
   useEffect(() => {
     const onPaste = (e: ClipboardEvent) => {
       const t = e.target as HTMLElement | null;
@@ -130,8 +65,8 @@ export function InspectPanel() {
   }, []);
 
   const errors = items.filter((i) => i.status === 'error');
-  const rows = items.filter((i) => i.status === 'done' || i.status === 'error').map((i) => ({ name: i.name, score: i.score ?? null, error: i.error, label: i.label }));
-  const progress = counts.total ? (counts.done + counts.failed) / counts.total : 0;
+  const exportable = items.some((i) => i.status === 'done' || i.status === 'error');
+  const progress = counts.total ? (counts.total - counts.queued) / counts.total : 0;
 
   return (
     <section className="card inspect" aria-labelledby="inspect-title" data-testid="inspect-panel">
@@ -144,9 +79,6 @@ export function InspectPanel() {
         <span className="drop-label">Images to inspect</span>
         <span className="muted small">Drop images or folders here, paste with Ctrl+V, or choose. Folders named good/ and &lt;defect&gt;/ label the images.</span>
         <div className="actions">
-          <label htmlFor={filesId} className={`button-like${canInspect ? '' : ' disabled'}`}>
-            Choose images
-          </label>
           <input
             id={filesId}
             className="visually-hidden"
@@ -154,6 +86,7 @@ export function InspectPanel() {
             accept="image/*,.pdf"
             multiple
             disabled={!canInspect}
+            aria-label="Images to inspect: choose files"
             data-testid="inspect-files"
             onChange={(e) => {
               const picked = e.target.files ? fromFileList(e.target.files) : [];
@@ -161,6 +94,9 @@ export function InspectPanel() {
               inspectFiles(picked);
             }}
           />
+          <label htmlFor={filesId} className={`button-like${canInspect ? '' : ' disabled'}`}>
+            Choose images
+          </label>
           <FolderPicker disabled={!canInspect} testId="inspect-folder" onPicked={inspectFiles} />
         </div>
       </DropZone>
@@ -168,8 +104,8 @@ export function InspectPanel() {
       {counts.total > 0 && (
         <div className="inspect-status" data-testid="inspect-status" data-running={String(running)}>
           <progress max={1} value={progress} aria-label="Inspection progress" />
-          <span className="small">
-            {counts.done} inspected, {counts.failed} failed{counts.queued ? `, ${counts.queued} to go` : ''}
+          <span className="small" data-testid="inspect-counts" data-passed={counts.passed} data-failed={counts.failed} data-unreadable={counts.unreadable}>
+            {countsText(counts)}
           </span>
           {running ? (
             <button type="button" onClick={cancelInspect} data-testid="inspect-cancel">
@@ -210,21 +146,28 @@ export function InspectPanel() {
             </select>
           </label>
           <div className="actions">
-            <button type="button" disabled={!rows.length || !profile} data-testid="export-csv" onClick={() => downloadBlob(new Blob([buildCsv(rows, threshold, profile!.name, calibration)], { type: 'text/csv' }), exportName(profile!.name, 'csv'))}>
+            <button type="button" disabled={!exportable || !profile} data-testid="export-csv" onClick={(e) => exportInspection('csv', e.timeStamp)}>
               Export CSV
             </button>
-            <button
-              type="button"
-              disabled={!rows.length || !profile}
-              data-testid="export-json"
-              onClick={() => downloadBlob(new Blob([buildJson(rows, threshold, { id: profile!.id, name: profile!.name }, calibration)], { type: 'application/json' }), exportName(profile!.name, 'json'))}
-            >
+            <button type="button" disabled={!exportable || !profile} data-testid="export-json" onClick={(e) => exportInspection('json', e.timeStamp)}>
               Export JSON
             </button>
             <button type="button" onClick={clearInspection} data-testid="inspect-clear">
               Clear
             </button>
           </div>
+        </div>
+      )}
+
+      {counts.total > 0 && (
+        <p className="small muted" data-testid="inspect-keep-note">
+          {unexported ? 'Not exported yet: these results live only in this tab and are lost when it closes or reloads; Export CSV or JSON keeps them.' : 'Results live only in this tab until exported (CSV or JSON).'}
+        </p>
+      )}
+
+      {counts.total > 0 && profile && (
+        <div className="threshold-inline" data-testid="inspect-threshold">
+          <ThresholdSlider testPrefix="inspect-threshold" />
         </div>
       )}
 

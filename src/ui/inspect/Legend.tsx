@@ -14,7 +14,7 @@ export function HeatLegend({ colourMap, threshold, low }: { colourMap: ColourMap
         <span>1 · far above</span>
       </div>
       <figcaption className="small muted">
-        Colours are normalised scores of each pixel (0.5 = the threshold in use), the same scale for every image: the same colour means the same distance from normal. Below {FADE_FROM} (well within normal) the heatmap fades out. The white line outlines where the map is at or above the threshold.
+        Colours are normalised scores of each pixel (0.5 = the threshold in use), the same scale for every image: the same colour means the same distance from normal. Below {FADE_FROM} (well within normal) the heatmap fades out. The white line outlines the defect regions: the patches scoring at or above the threshold (a failing image always has one, even where the smoothed colours stay below 0.5).
       </figcaption>
     </figure>
   );

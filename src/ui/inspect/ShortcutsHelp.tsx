@@ -1,11 +1,11 @@
 import { useEffect, useId, useRef, useState } from 'react';
 
 const SHORTCUTS: [string, string][] = [
-  ['← / →', 'Previous / next image (detail view)'],
+  ['← / →', 'Previous / next image (detail view; or swipe)'],
   ['+ / −', 'Zoom in / out'],
-  ['0', 'Reset zoom and pan'],
+  ['0', 'Fit the image (reset zoom and pan)'],
   ['H', 'Heatmap on / off'],
-  ['C', 'Contour on / off'],
+  ['C', 'Region outline on / off'],
   ['Esc', 'Close the detail view or this help'],
   ['Ctrl+V', 'Paste images from the clipboard to inspect them'],
   ['?', 'Show this help'],

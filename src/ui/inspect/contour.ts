@@ -1,7 +1,8 @@
 /**
  * The outline of the region where a map is at or above a level, by marching squares over the pixel
  * centres: line segments in pixel coordinates (x, y of a pixel centre is x + 0.5, y + 0.5), ready to
- * be stroked at any scale. Edges of the image close the outline (values outside count as below).
+ * be stroked at any scale. Edges of the image close the outline (values outside count as below). Also the outline
+ * of a set of patch cells (a failing image's defect regions), along the cell sides.
  */
 type Segment = [number, number, number, number];
 
@@ -49,4 +50,23 @@ export function boundaryMask(map: ArrayLike<number>, width: number, height: numb
     for (let x = 0; x < width; x++)
       if (above(x, y) && (!above(x - 1, y) || !above(x + 1, y) || !above(x, y - 1) || !above(x, y + 1))) out[y * width + x] = 1;
   return out;
+}
+
+/**
+ * The outline of a set of grid cells (`cells[y * grid + x]` 1 when in the set): the cell sides between a cell in
+ * the set and one outside it (or the border), as segments in pixel units (`cell` pixels a side).
+ */
+export function cellOutline(cells: ArrayLike<number>, grid: number, cell: number): Segment[] {
+  const inSet = (x: number, y: number) => x >= 0 && y >= 0 && x < grid && y < grid && cells[y * grid + x] > 0;
+  const segs: Segment[] = [];
+  for (let y = 0; y < grid; y++)
+    for (let x = 0; x < grid; x++) {
+      if (!inSet(x, y)) continue;
+      const x0 = x * cell, y0 = y * cell, x1 = x0 + cell, y1 = y0 + cell;
+      if (!inSet(x, y - 1)) segs.push([x0, y0, x1, y0]);
+      if (!inSet(x + 1, y)) segs.push([x1, y0, x1, y1]);
+      if (!inSet(x, y + 1)) segs.push([x0, y1, x1, y1]);
+      if (!inSet(x - 1, y)) segs.push([x0, y0, x0, y1]);
+    }
+  return segs;
 }

@@ -69,14 +69,14 @@ describe('CSV export', () => {
   const parsed = parseCsv(csv);
 
   it('has a header and one row per image, in order', () => {
-    expect(parsed[0]).toEqual(['name', 'verdict', 'normalized_score', 'raw_score', 'threshold', 'profile', 'label', 'error']);
+    expect(parsed[0]).toEqual(['name', 'verdict', 'normalized_score', 'raw_score', 'threshold', 'profile', 'label', 'error', 'regions', 'largest_region_percent']);
     expect(parsed.length).toBe(rows.length + 1);
     expect(parsed.slice(1).map((r) => r[0])).toEqual(['test/good/000.png', 'test/broken_large/000.png', 'odd, "name".png', "'=HYPERLINK(\"x\").png", 'report.pdf']);
   });
 
   it('writes verdict, normalised score, raw score, threshold and profile', () => {
     // 1.25 is the median of the normal scores [1, 1.5]: 0.25.
-    expect(parsed[1]).toEqual(['test/good/000.png', 'pass', '0.250000', '1.25', '2', 'bottle, line 3', 'good', '']);
+    expect(parsed[1]).toEqual(['test/good/000.png', 'pass', '0.250000', '1.25', '2', 'bottle, line 3', 'good', '', '', '']);
     expect(parsed[2].slice(1, 5)).toEqual(['fail', normalizeScore(4.5, 2, [1, 1.5]).toFixed(6), '4.5', '2']);
     expect(Number(parsed[2][2])).toBeGreaterThan(0.75);
     expect(parsed[3][1]).toBe('fail'); // 2 >= 2
@@ -215,3 +215,4 @@ describe('results by severity', () => {
     expect(items.map((i) => i.id)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });
+

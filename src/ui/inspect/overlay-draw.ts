@@ -1,10 +1,15 @@
 /**
- * Draws an inspected image with its heatmap and the outline of the region above the threshold into
- * a canvas (main thread, 2D canvas only: a few hundred thousand pixel writes, no tensor work).
+ * Draws an inspected image with its heatmap and the outline of its defect regions into a canvas (main thread, 2D
+ * canvas only: a few hundred thousand pixel writes, no tensor work). The outline follows the patch cells at or above
+ * the threshold (the regions' rule, src/state/inspect-results.ts), not the blurred map: the blur lowers peaks, so a
+ * failing image's map can lie wholly below the threshold while its patches do not. The map's own contour is drawn
+ * only for an item without patch scores.
  */
+import type { DefectRegion } from '../../engine/profile/regions';
+import { itemRegions } from '../../state/inspect-results';
 import type { InspectItem, OverlaySettings } from '../../state/inspect-store';
 import { heatmapRgba } from './colormap';
-import { contourSegments } from './contour';
+import { cellOutline, contourSegments } from './contour';
 
 const imageCache = new WeakMap<Uint8Array, HTMLCanvasElement>();
 
@@ -32,7 +37,7 @@ let heatCanvas: HTMLCanvasElement | null = null;
  * Renders into `canvas` at `scale` x the map size. `threshold` null: the image alone (no heatmap
  * can be coloured without a threshold).
  */
-export function drawOverlay(canvas: HTMLCanvasElement, item: InspectItem, threshold: number | null, calibration: readonly number[], settings: OverlaySettings, scale: number): void {
+export function drawOverlay(canvas: HTMLCanvasElement, item: InspectItem, threshold: number | null, calibration: readonly number[], settings: OverlaySettings, scale: number, minArea = 0): void {
   const size = item.mapSize;
   if (!size || !item.preview) return;
   const out = Math.round(size * scale);
@@ -53,23 +58,56 @@ export function drawOverlay(canvas: HTMLCanvasElement, item: InspectItem, thresh
     hctx.putImageData(img, 0, 0);
     ctx.drawImage(heatCanvas, 0, 0, out, out);
   }
-  if (settings.contour) {
-    const segs = contourSegments(item.map, size, size, threshold);
-    if (segs.length) {
-      ctx.beginPath();
-      for (const [x0, y0, x1, y1] of segs) {
-        ctx.moveTo(x0 * scale, y0 * scale);
-        ctx.lineTo(x1 * scale, y1 * scale);
-      }
-      ctx.lineCap = 'round';
-      ctx.strokeStyle = 'rgb(0 0 0 / 0.8)';
-      ctx.lineWidth = Math.max(2, scale * 1.6);
-      ctx.stroke();
-      ctx.strokeStyle = '#ffffff';
-      ctx.lineWidth = Math.max(1, scale * 0.8);
-      ctx.stroke();
+  if (settings.contour) drawFailingOutline(ctx, item, threshold, scale, minArea);
+}
+
+type Segment = [number, number, number, number];
+type Pen = Pick<CanvasRenderingContext2D, 'beginPath' | 'moveTo' | 'lineTo' | 'stroke' | 'lineCap' | 'strokeStyle' | 'lineWidth'>;
+
+/**
+ * The outline of an item's defect regions at `threshold`, in pixels of the model's input: the sides of the patch
+ * cells at or above it that lie in a region kept (regions under `minArea` are specks, left out).
+ */
+export function regionOutline(item: Pick<InspectItem, 'patches' | 'grid' | 'mapSize'>, threshold: number, regions: readonly DefectRegion[]): Segment[] {
+  const { patches, grid, mapSize } = item;
+  if (!patches || !grid || !mapSize || regions.length === 0) return [];
+  const cell = mapSize / grid;
+  const cells = new Uint8Array(grid * grid);
+  for (let y = 0; y < grid; y++)
+    for (let x = 0; x < grid; x++) {
+      const cx = (x + 0.5) * cell, cy = (y + 0.5) * cell;
+      const inRegion = regions.some((r) => cx >= r.box.x && cx < r.box.x + r.box.width && cy >= r.box.y && cy < r.box.y + r.box.height);
+      if (inRegion && patches[y * grid + x] >= threshold) cells[y * grid + x] = 1;
     }
+  return cellOutline(cells, grid, cell);
+}
+
+/** Strokes segments (input pixels) at `scale`: a dark line under a white one, visible on any image. */
+function strokeSegments(ctx: Pen, segs: readonly Segment[], scale: number): void {
+  ctx.beginPath();
+  for (const [x0, y0, x1, y1] of segs) {
+    ctx.moveTo(x0 * scale, y0 * scale);
+    ctx.lineTo(x1 * scale, y1 * scale);
   }
+  ctx.lineCap = 'round';
+  ctx.strokeStyle = 'rgb(0 0 0 / 0.8)';
+  ctx.lineWidth = Math.max(2, scale * 1.6);
+  ctx.stroke();
+  ctx.strokeStyle = '#ffffff';
+  ctx.lineWidth = Math.max(1, scale * 0.8);
+  ctx.stroke();
+}
+
+/**
+ * Outlines where the item fails: its defect regions from the patch scores (the map's contour when it has none).
+ * Returns the number of segments drawn (0: nothing at or above the threshold).
+ */
+export function drawFailingOutline(ctx: Pen, item: InspectItem, threshold: number | null, scale: number, minArea = 0): number {
+  if (threshold === null) return 0;
+  const size = item.mapSize ?? 0;
+  const segs = item.patches && item.grid ? regionOutline(item, threshold, itemRegions(item, threshold, minArea)) : item.map && size ? contourSegments(item.map, size, size, threshold) : [];
+  if (segs.length) strokeSegments(ctx, segs, scale);
+  return segs.length;
 }
 
 export function canvasToPngBlob(canvas: HTMLCanvasElement): Promise<Blob> {

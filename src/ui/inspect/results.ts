@@ -1,21 +1,15 @@
 /**
  * Pure helpers of the inspection results: verdicts derived from stored raw scores and a threshold
- * (moving the threshold never re-scores), the order by severity, CSV and JSON exports, score histograms.
+ * (moving the threshold never re-scores), the order by severity, the batch's counts in words, score histograms.
+ * The exports and regions are state's (src/state/inspect-results.ts, re-exported here for the views and tests).
  * Labels from folder names are a dataset rule: src/engine/data/labels.ts.
  */
-import type { Label } from '../../engine/data/labels';
 import { judge } from '../../engine/profile/verdict';
 import type { Verdict } from '../../engine/profile/verdict';
 import type { InspectItem } from '../../state/inspect-store';
+import type { BatchCounts } from '../../state/inspect-results';
 
-/** One inspected file as the exports and the grid need it. */
-interface ResultRow {
-  name: string;
-  /** Raw score, or null when the file could not be inspected (then `error` says why). */
-  score: number | null;
-  error?: string;
-  label?: Label | null;
-}
+export { batchCounts, buildCsv, buildJson, itemRegions } from '../../state/inspect-results';
 
 interface Derived {
   verdict: Verdict | 'error' | null;
@@ -40,47 +34,13 @@ export function bySeverity(items: readonly InspectItem[], threshold: number | nu
     .map((e) => e.item);
 }
 
-function csvCell(v: string | number | null | undefined): string {
-  if (v === null || v === undefined) return '';
-  const s = typeof v === 'number' ? String(v) : v;
-  // Quote when needed; a leading = + - @ would be a formula in a spreadsheet: prefix it with '.
-  const safe = /^[=+\-@\t\r]/.test(s) && typeof v !== 'number' ? `'${s}` : s;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-const CSV_COLUMNS = ['name', 'verdict', 'normalized_score', 'raw_score', 'threshold', 'profile', 'label', 'error'] as const;
-
-/** One CSV row per image (RFC 4180, CRLF line ends), in the order given. */
-export function buildCsv(rows: readonly ResultRow[], threshold: number | null, profile: string, calibration: readonly number[] = []): string {
-  const lines = [CSV_COLUMNS.join(',')];
-  for (const r of rows) {
-    const d = derive(r.score, threshold, calibration);
-    lines.push(
-      [r.name, d.verdict ?? '', d.normalized === null ? '' : d.normalized.toFixed(6), r.score, threshold, profile, r.label ?? '', r.error ?? '']
-        .map(csvCell)
-        .join(','),
-    );
-  }
-  return lines.join('\r\n') + '\r\n';
-}
-
-/** The same rows as JSON, with the profile and threshold they were judged by. */
-export function buildJson(rows: readonly ResultRow[], threshold: number | null, profile: { id: string; name: string }, calibration: readonly number[] = [], at = new Date()): string {
-  return (
-    JSON.stringify(
-      {
-        exportedAt: at.toISOString(),
-        profile,
-        threshold,
-        images: rows.map((r) => {
-          const d = derive(r.score, threshold, calibration);
-          return { name: r.name, verdict: d.verdict, normalizedScore: d.normalized, rawScore: r.score, label: r.label ?? null, ...(r.error ? { error: r.error } : {}) };
-        }),
-      },
-      null,
-      2,
-    ) + '\n'
-  );
+/** The batch's counts in plain words: "8 passed, 2 failed, 1 could not be read, 3 to go". */
+export function countsText(c: BatchCounts): string {
+  const parts = c.unjudged ? [`${c.unjudged} scored (no threshold)`] : [];
+  if (c.passed || c.failed || !c.unjudged) parts.push(`${c.passed} passed`, `${c.failed} failed`);
+  parts.push(`${c.unreadable} could not be read`);
+  if (c.queued) parts.push(`${c.queued} to go`);
+  return parts.join(', ');
 }
 
 /** Histogram bins over [lo, hi] of two score series (batch and calibration). */

@@ -1,10 +1,12 @@
+/** The Inspect views' hooks: the profile the batch is judged by, the threshold in use, the items shown, the counts. */
 import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { ProfileMeta } from '../../engine/profile/profile';
 import { useAppStore } from '../../state/app-store';
 import type { InspectItem, VerdictFilter } from '../../state/inspect-store';
 import { useInspectStore } from '../../state/inspect-store';
-import { bySeverity, derive } from './results';
+import type { BatchCounts } from '../../state/inspect-results';
+import { batchCounts, bySeverity, derive } from './results';
 
 /** The profile the results were (or will be) scored with. */
 export function useInspectProfile(): ProfileMeta | null {
@@ -39,13 +41,8 @@ export function useVisibleItems(): InspectItem[] {
   }, [items, filter, sort, threshold, calibration]);
 }
 
-export function useCounts(): { total: number; done: number; failed: number; queued: number } {
-  return useInspectStore(
-    useShallow((s) => ({
-      total: s.items.length,
-      done: s.items.filter((i) => i.status === 'done').length,
-      failed: s.items.filter((i) => i.status === 'error').length,
-      queued: s.items.filter((i) => i.status === 'queued' || i.status === 'scoring').length,
-    })),
-  );
+/** The batch's counts under the threshold in use: passed, failed, could not be read, still to go. */
+export function useCounts(): BatchCounts {
+  const threshold = useActiveThreshold();
+  return useInspectStore(useShallow((s) => batchCounts(s.items, threshold)));
 }

@@ -1,7 +1,10 @@
 import { useState } from 'react';
 import type { ReactNode } from 'react';
 
-/** The drop surface of the file and folder choosers: highlights while something is dragged over, hands over what is dropped. */
+/**
+ * The drop surface of the file and folder choosers: highlights while something is dragged over it (moving over its
+ * own buttons keeps the highlight), hands over what is dropped. Its buttons (styled file inputs) choose the same way.
+ */
 export function DropZone({
   disabled,
   onDrop,
@@ -23,7 +26,9 @@ export function DropZone({
         e.preventDefault();
         if (!disabled) setOver(true);
       }}
-      onDragLeave={() => setOver(false)}
+      onDragLeave={(e) => {
+        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setOver(false);
+      }}
       onDrop={(e) => {
         e.preventDefault();
         setOver(false);

@@ -3,8 +3,9 @@ import type { PickedFile } from '../../state/inspect-actions';
 import { fromFileList } from '../inspect/pick';
 
 /**
- * "Choose a folder": a button-styled label over a hidden webkitdirectory input. `onPicked` gets the folder's files
- * with their paths, hidden files (.DS_Store) left out.
+ * "Choose a folder": a button-styled label for a hidden webkitdirectory input (the input's own "No file chosen" text
+ * never shows; it keeps the keyboard focus, outlined on the button). `onPicked` gets the folder's files with their
+ * paths relative to the folder's parent (e.g. `bottle/train/good/000.png`), hidden files (.DS_Store) left out.
  */
 export function FolderPicker({
   label = 'Choose a folder',
@@ -24,9 +25,6 @@ export function FolderPicker({
   }, []);
   return (
     <>
-      <label htmlFor={id} className={`button-like${disabled ? ' disabled' : ''}`}>
-        {label}
-      </label>
       <input
         id={id}
         ref={ref}
@@ -34,6 +32,7 @@ export function FolderPicker({
         type="file"
         multiple
         disabled={disabled}
+        aria-label={label}
         data-testid={testId}
         onChange={(e) => {
           const picked = e.target.files ? fromFileList(e.target.files).filter((p) => !p.path.split('/').pop()!.startsWith('.')) : [];
@@ -41,6 +40,9 @@ export function FolderPicker({
           onPicked(picked);
         }}
       />
+      <label htmlFor={id} className={`button-like${disabled ? ' disabled' : ''}`}>
+        {label}
+      </label>
     </>
   );
 }

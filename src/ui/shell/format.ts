@@ -1,4 +1,4 @@
-/** Display helpers shared by the panels. */
+/** Display helpers shared by the panels: times left, sizes, stage names, counts, verdict words, what was picked. */
 export function formatEta(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return 'estimating…';
   if (seconds < 1) return 'under a second left';
@@ -44,4 +44,18 @@ export function verdictWord(verdict: 'pass' | 'fail' | null, none: string): stri
 /** The score a banner shows: normalised (2 decimals) when there is a threshold, else raw (3 decimals). */
 export function bannerScore(r: { score: number; normalized: number | null }): string {
   return r.normalized !== null ? r.normalized.toFixed(2) : r.score.toFixed(3);
+}
+
+/**
+ * What was just picked, so different choices look different: one file's path; files from folders as "20 files from
+ * bottle/train/good"; loose files by name ("a.png, b.png and 3 more").
+ */
+export function describePicked(paths: readonly string[]): string {
+  if (paths.length === 0) return '';
+  if (paths.length === 1) return paths[0];
+  const folders = [...new Set(paths.map((p) => p.split('/').slice(0, -1).join('/')).filter(Boolean))];
+  const n = plural(paths.length, 'file');
+  if (folders.length === 1) return `${n} from ${folders[0]}`;
+  if (folders.length > 1) return `${n} from ${folders.slice(0, 2).join(', ')}${folders.length > 2 ? ` and ${folders.length - 2} more folders` : ''}`;
+  return paths.length <= 3 ? paths.join(', ') : `${paths.slice(0, 2).join(', ')} and ${paths.length - 2} more`;
 }

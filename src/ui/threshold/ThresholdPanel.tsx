@@ -1,33 +1,28 @@
+/**
+ * The Threshold panel: the slider (./ThresholdSlider.tsx) with Save and Reset, a histogram of the batch's scores and
+ * the held-out normal scores with the threshold, and, when images are labelled, the ROC curve and confusion counts.
+ */
 import { useDeferredValue, useMemo } from 'react';
 import { Bar, CartesianGrid, ComposedChart, Legend, Line, LineChart, ReferenceDot, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { confusionAt, rocCurve, auroc } from '../../engine/metrics';
 import { saveThreshold, setDraftThreshold } from '../../state/inspect-actions';
 import { useInspectStore } from '../../state/inspect-store';
-import { derive, histogram } from '../inspect/results';
-import { useActiveThreshold, useInspectProfile } from '../inspect/useInspect';
+import { histogram } from '../inspect/results';
+import { ThresholdSlider, useThresholdScale } from './ThresholdSlider';
 
 const BINS = 24;
-const STEPS = 400;
 
 /** Try a threshold on the batch (verdicts follow at once, nothing is re-scored) and save it to the profile. */
 export function ThresholdPanel() {
-  const profile = useInspectProfile();
+  const { profile, threshold: liveThreshold, calibration, range } = useThresholdScale();
   // Charts follow the results and the slider at low priority: React renders them in slices, so
-  // results arriving and the slider moving stay smooth.
+  // results arriving and the slider moving stay smooth (the scale's range too, so no chart renders urgently).
+  const [lo, hi] = useDeferredValue(range);
   const items = useDeferredValue(useInspectStore((s) => s.items));
   const draft = useInspectStore((s) => s.draftThreshold);
-  const liveThreshold = useActiveThreshold();
   const threshold = useDeferredValue(liveThreshold);
-  const calibration = useMemo(() => profile?.calibrationScores ?? [], [profile]);
   const scored = useMemo(() => items.filter((i) => i.status === 'done' && i.score !== undefined), [items]);
   const scores = useMemo(() => scored.map((i) => i.score!), [scored]);
-  const [lo, hi] = useMemo(() => {
-    const all = [...scores, ...calibration, ...(profile?.threshold.value != null ? [profile.threshold.value] : [])];
-    if (all.length === 0) return [0, 1];
-    const min = Math.min(...all), max = Math.max(...all);
-    const pad = (max - min) * 0.05 || Math.abs(max) * 0.1 || 1;
-    return [Math.max(0, min - pad), max + pad];
-  }, [scores, calibration, profile]);
   const bins = useMemo(() => histogram(scores, calibration, BINS, lo, hi), [scores, calibration, lo, hi]);
   const { labelled, labels, hasBoth, roc } = useMemo(() => {
     const labelled = scored.filter((i) => i.label);
@@ -39,11 +34,9 @@ export function ThresholdPanel() {
     return { labelled, labels, hasBoth, roc: { points: c.fpr.map((f, k) => ({ fpr: f, tpr: c.tpr[k] })), auc: auroc(s, labels) } };
   }, [scored]);
   const confusion = hasBoth && threshold !== null ? confusionAt(labelled.map((i) => i.score!), labels, threshold) : null;
-  const fails = liveThreshold === null ? 0 : scores.filter((s) => derive(s, liveThreshold, calibration).verdict === 'fail').length;
 
   if (!profile) return null;
   const saved = profile.threshold.value;
-  const step = (hi - lo) / STEPS;
   return (
     <section className="card" aria-labelledby="threshold-title" data-testid="threshold-panel">
       <h2 id="threshold-title">Threshold</h2>
@@ -51,26 +44,7 @@ export function ThresholdPanel() {
         Saved: {saved === null ? 'none' : `${saved.toPrecision(5)} (${profile.threshold.method})`}. Move the slider to see the verdicts change; nothing is re-scored. Verdict is Fail when the raw score is at or above the threshold.
       </p>
       <div className="threshold-row">
-        <label className="threshold-slider">
-          <span>
-            Threshold <strong data-testid="threshold-value">{liveThreshold === null ? 'none' : liveThreshold.toPrecision(5)}</strong>
-            {draft !== null && <span className="muted small"> (not saved)</span>}
-          </span>
-          <input
-            type="range"
-            min={lo}
-            max={hi}
-            step={step}
-            value={liveThreshold ?? lo}
-            onChange={(e) => setDraftThreshold(Number(e.target.value))}
-            aria-label="Threshold (raw score)"
-            aria-valuetext={liveThreshold === null ? 'none' : `${liveThreshold.toPrecision(5)}, ${fails} of ${scores.length} fail`}
-            data-testid="threshold-slider"
-          />
-        </label>
-        <span className="small" data-testid="threshold-fails">
-          {fails} of {scores.length} fail
-        </span>
+        <ThresholdSlider testPrefix="threshold" />
         <div className="actions">
           <button type="button" className="primary" disabled={draft === null} onClick={() => void saveThreshold()} data-testid="threshold-save">
             Save threshold

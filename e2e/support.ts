@@ -197,9 +197,14 @@ export interface StoredSnapshot {
 }
 
 /** One read-only transaction over the app's database: every key, and the part keys of every record. */
-export async function storedSnapshot(page: Page): Promise<StoredSnapshot> {
+/**
+ * The stored records and their parts, read raw from IndexedDB. `settled`: read under the app's storage lock (the one
+ * every sweep and write takes), so a write in progress in any tab is seen complete or not at all.
+ */
+export async function storedSnapshot(page: Page, options: { settled?: boolean } = {}): Promise<StoredSnapshot> {
   return page.evaluate(
-    () =>
+    (settled) => {
+      const read = () =>
       new Promise<StoredSnapshot>((resolve, reject) => {
         const open = indexedDB.open('anomaly-inspector');
         open.onupgradeneeded = () => open.result.createObjectStore('kv');
@@ -229,7 +234,10 @@ export async function storedSnapshot(page: Page): Promise<StoredSnapshot> {
           };
           tx.onerror = () => reject(tx.error);
         };
-      }),
+      });
+      return settled ? (navigator.locks.request('anomaly-inspector/kv', () => read()) as unknown as Promise<StoredSnapshot>) : read();
+    },
+    options.settled === true,
   );
 }
 

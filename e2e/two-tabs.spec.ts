@@ -179,7 +179,7 @@ test('a profile: B opens while A saves one it built, and while A saves the demo 
   await expect(profileRow(a, 'two tabs')).toBeVisible({ timeout: 60_000 });
   // B's listing came after A's save (it waited for the lock), so it shows the new profile.
   await expect(profileRow(b, 'two tabs')).toBeVisible();
-  whole(await storedSnapshot(b), 'after the build');
+  whole(await storedSnapshot(b, { settled: true }), 'after the build');
 
   // The demo profile, stored by a first visit, then made stale: the next visit saves it again.
   await slowParts(a, null);
@@ -243,7 +243,7 @@ test('a backbone: B opens while A stores a converted .pth', async () => {
   const row = (p: Page) => p.locator('[data-testid="backbone-item"][data-backbone-id="wide_resnet50_2-wrn"]');
   await expect(row(a)).toBeVisible({ timeout: 120_000 });
   await expect(row(b)).toBeVisible({ timeout: 60_000 });
-  whole(await storedSnapshot(b), 'after the backbone was stored');
+  whole(await storedSnapshot(b, { settled: true }), 'after the backbone was stored');
 });
 
 test('a training run: B opens while A stores a checkpoint, and B is refused when it presses Start', async () => {
@@ -271,7 +271,7 @@ test('a training run: B opens while A stores a checkpoint, and B is refused when
   await a.getByTestId('train-pause').click();
   await expect(a.getByTestId('train-state')).toHaveAttribute('data-state', 'paused', { timeout: 60_000 });
   await expect(a.getByTestId('train-checkpoint')).not.toHaveAttribute('data-checkpoint', '', { timeout: 60_000 });
-  whole(await storedSnapshot(b), 'after the first checkpoint');
+  whole(await storedSnapshot(b, { settled: true }), 'after the first checkpoint');
 
   // B's Start is refused with the message (after confirming the discard B is offered, A's run having a checkpoint),
   // and A's run is not touched.
@@ -293,7 +293,7 @@ test('a training run: B opens while A stores a checkpoint, and B is refused when
   await expect(a.getByTestId('train-result')).toBeVisible({ timeout: 240_000 });
   const held = await a.evaluate(() => (window as unknown as { __held: number }).__held);
   console.log(`training: ${held} checkpoint part write(s) held back by ${WINDOW_MS} ms`);
-  const done = await storedSnapshot(b);
+  const done = await storedSnapshot(b, { settled: true });
   whole(done, 'after the run finished');
   expect(done.keys.filter((k) => k.startsWith('trainckpt:')), 'no checkpoint parts after a finished run').toEqual([]);
   expect(done.keys.filter((k) => k.startsWith('trainimg:')), "the run's two images").toHaveLength(2);

@@ -188,7 +188,7 @@ test('Import: truncated, oversized, wrong-version and NaN files are refused with
   const cases: [string, string, RegExp][] = [
     ['truncated', write('truncated.profile.safetensors', good.subarray(0, Math.floor(good.length * 0.6))), /truncated|outside the .*data section/],
     ['trailing bytes', write('padded.profile.safetensors', new Uint8Array([...good, ...new Uint8Array(4096)])), /longer than its header describes/],
-    ['wrong version', write('v2.profile.safetensors', writeSafetensors([{ ...tensor, data: bank }], { ...file.metadata, profile: JSON.stringify({ ...meta, schemaVersion: 2 }) })), /schema version 2 is newer/],
+    ['wrong version', write('v3.profile.safetensors', writeSafetensors([{ ...tensor, data: bank }], { ...file.metadata, profile: JSON.stringify({ ...meta, schemaVersion: 3 }) })), /schema version 3 is newer/],
     ['NaN', write('nan.profile.safetensors', writeSafetensors([{ ...tensor, data: nanBank }], file.metadata)), /non-finite value \(NaN\) at row 5/],
   ];
   // Oversized: a sparse 1.1 GiB file (no disk used); refused from its size, before it is read.

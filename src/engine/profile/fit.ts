@@ -27,7 +27,7 @@ export interface NamedImage {
 }
 
 /** Training images scored out of sample at most: enough for a threshold, a bounded share of the fit's time. */
-export const MAX_CALIBRATION_IMAGES = 64;
+const MAX_CALIBRATION_IMAGES = 64;
 
 export interface FitProfileOptions {
   name: string;
@@ -72,7 +72,7 @@ export interface FitProfileResult {
  * Which training images get an out-of-sample score: all of them up to `max`, else `max` spread evenly over the set
  * (every image costs one search of its own patches against the bank).
  */
-export function calibrationSubset<T>(items: readonly T[], max: number): T[] {
+function calibrationSubset<T>(items: readonly T[], max: number): T[] {
   if (items.length <= max) return [...items];
   return Array.from({ length: max }, (_, j) => items[Math.floor(((j + 0.5) * items.length) / max)]);
 }

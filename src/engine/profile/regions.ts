@@ -58,8 +58,3 @@ export function defectRegions(patches: Float32Array, grid: number, size: number,
   }
   return regions.sort((a, b) => b.area - a.area || b.peak - a.peak);
 }
-
-/** What a verdict says about its regions: how many, and the largest. */
-export function regionSummary(regions: readonly DefectRegion[]): { count: number; largest: DefectRegion | null } {
-  return { count: regions.length, largest: regions[0] ?? null };
-}

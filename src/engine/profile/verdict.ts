@@ -34,11 +34,11 @@ export function scoreScale(threshold: number, normalScores: readonly number[]): 
  * The narrowest spread used: normal parts within 25 % of the threshold (real profiles measure 0.5-0.8, a median
  * normal part at half the threshold or less). Without normal scores, a factor of 2 is assumed.
  */
-export const MIN_LOG_SPREAD = Math.log(1.25);
-export const DEFAULT_LOG_SPREAD = Math.log(2);
+const MIN_LOG_SPREAD = Math.log(1.25);
+const DEFAULT_LOG_SPREAD = Math.log(2);
 
 /** w of the module comment: how far the median normal score lies below the threshold, on the log scale. */
-export function logSpread(threshold: number, normalScores: readonly number[]): number {
+function logSpread(threshold: number, normalScores: readonly number[]): number {
   const positive = normalScores.filter((s) => s > 0).sort((a, b) => a - b);
   if (!(threshold > 0) || positive.length === 0) return DEFAULT_LOG_SPREAD;
   const mid = positive.length / 2;

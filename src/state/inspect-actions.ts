@@ -17,6 +17,7 @@ import { patchItem, useInspectStore } from './inspect-store';
 import { engine, profileStore } from './services';
 import { downloadOnce, exportFileName } from './download';
 import { buildCsv, buildJson, resultRows } from './inspect-results';
+import { logInspected, logLabel } from './inspection-logger';
 
 const set = useInspectStore.setState;
 const get = useInspectStore.getState;
@@ -82,6 +83,7 @@ async function scoreOne(item: InspectItem, profileId: string, signal: AbortSigna
     }
     patchItem(item.id, { status: 'done', score: r.score, patches: r.patches, grid: r.grid, map: r.map, mapSize: r.size, preview: r.preview, width: r.width, height: r.height, ms: r.ms, backend: r.backend });
     if (!get().unexported) set({ unexported: true });
+    logInspected(file, item.name, inspectProfile(), activeThreshold(), r);
   } catch (e) {
     if (isAbortError(e)) {
       patchItem(item.id, { status: 'queued' });
@@ -142,6 +144,7 @@ export function removeItem(id: number): void {
 
 export function setLabel(id: number, label: Label | null): void {
   patchItem(id, { label });
+  logLabel(files.get(id), label);
 }
 
 export function setDraftThreshold(value: number | null): void {

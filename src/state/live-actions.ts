@@ -2,7 +2,8 @@
  * Live camera scoring: the Live view hands frames to a session on one profile, which loads the profile in the
  * worker once and scores each frame there ('score-frame', the bitmap transferred), judged against the profile's
  * threshold. When the worker no longer holds the profile (after a backend switch) it is loaded again and that
- * frame is lost: the error says so (`frameLostToReload`) and the next frame is scored as usual.
+ * frame is lost: the error says so (`frameLostToReload`) and the next frame is scored as usual. Frames are sampled
+ * into the inspection log (history-live.ts: on a change of verdict, else every 30 s).
  */
 import { create } from 'zustand';
 import type { ProfileMeta } from '../engine/profile/profile';
@@ -13,6 +14,7 @@ import type { FrameScore } from '../worker-bridge/protocol';
 import { ensureLoaded } from './actions';
 import { useAppStore } from './app-store';
 import type { AppState } from './app-store';
+import { liveFrameLog } from './history-live';
 import { engine } from './services';
 
 /**
@@ -47,18 +49,23 @@ interface LiveSession {
 
 export function liveSession(meta: ProfileMeta): LiveSession {
   let key: string | null = null;
+  const log = liveFrameLog(meta);
   return {
     async score(grab) {
       key ??= await ensureLoaded(meta.id);
       const bitmap = await grab();
+      const thumb = await log.thumbnailOf(bitmap);
       let r: FrameScore;
       try {
         r = await engine().request('score-frame', { key, frame: { kind: 'bitmap', bitmap } }, { transfer: [bitmap] });
       } catch (e) {
+        thumb?.close();
         if (frameLostToReload(e)) key = await ensureLoaded(meta.id, true);
         throw e;
       }
-      return { ...r, ...judge(r.score, meta.threshold.value, meta.calibrationScores) };
+      const frame = { ...r, ...judge(r.score, meta.threshold.value, meta.calibrationScores) };
+      log.judged(frame, thumb);
+      return frame;
     },
   };
 }

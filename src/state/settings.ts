@@ -1,4 +1,5 @@
-/** Small settings kept in localStorage: the backend override and the last calibration. */
+/** Small settings kept in localStorage: the backend override, the last calibration and the inspection log's settings. */
+import { DEFAULT_RETENTION } from '../storage/inspection-log';
 import type { BackendChoice, Calibration } from '../worker-bridge/protocol';
 
 const BACKEND_KEY = 'anomaly-inspector:backend';
@@ -42,4 +43,36 @@ export function savedCalibration(): Calibration | null {
 
 export function saveCalibration(c: Calibration | null): void {
   write(CALIBRATION_KEY, c ? JSON.stringify(c) : null);
+}
+
+const LOG_KEY = 'anomaly-inspector:inspection-log';
+
+/** The inspection log's settings: whether to keep it, and its retention (the newest maxEntries, none older than maxDays). */
+export interface InspectionLogSettings {
+  enabled: boolean;
+  maxEntries: number;
+  maxDays: number;
+}
+
+/** Default: on, the newest 10,000 entries, none older than 90 days. */
+export const DEFAULT_LOG_SETTINGS: InspectionLogSettings = { enabled: true, ...DEFAULT_RETENTION };
+
+const positiveInt = (v: unknown, fallback: number) => (typeof v === 'number' && Number.isInteger(v) && v >= 1 ? v : fallback);
+
+export function savedLogSettings(): InspectionLogSettings {
+  try {
+    const s = JSON.parse(read(LOG_KEY) ?? 'null') as Partial<InspectionLogSettings> | null;
+    if (!s || typeof s !== 'object') return { ...DEFAULT_LOG_SETTINGS };
+    return {
+      enabled: typeof s.enabled === 'boolean' ? s.enabled : DEFAULT_LOG_SETTINGS.enabled,
+      maxEntries: positiveInt(s.maxEntries, DEFAULT_LOG_SETTINGS.maxEntries),
+      maxDays: positiveInt(s.maxDays, DEFAULT_LOG_SETTINGS.maxDays),
+    };
+  } catch {
+    return { ...DEFAULT_LOG_SETTINGS };
+  }
+}
+
+export function saveLogSettings(s: InspectionLogSettings): void {
+  write(LOG_KEY, JSON.stringify(s));
 }

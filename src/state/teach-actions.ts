@@ -15,6 +15,7 @@ import type { FileBytes, StoredBank, TeachResult } from '../worker-bridge/protoc
 import { ensureLoaded, refreshProfiles } from './actions';
 import { useAppStore } from './app-store';
 import { profileChanged } from './inspect-actions';
+import { logTaught } from './inspection-logger';
 import { engine, profileStore } from './services';
 import type { TeachProposal, TeachSource } from './teach-store';
 import { useTeachStore } from './teach-store';
@@ -23,9 +24,9 @@ const set = useTeachStore.setState;
 const get = useTeachStore.getState;
 
 /** The taught profile answered by the engine, waiting for Save; `baseKey` names the revision it was taught from. */
-let pending: { profileId: string; meta: ProfileMeta; bank: StoredBank; baseKey: string } | null = null;
+let pending: { profileId: string; meta: ProfileMeta; bank: StoredBank; baseKey: string; files: File[] } | null = null;
 /** The revision before the last save, for Undo; `savedAt` is the saved revision's updatedAt. */
-let previous: { profileId: string; meta: ProfileMeta; bank: StoredBank; savedAt: string } | null = null;
+let previous: { profileId: string; meta: ProfileMeta; bank: StoredBank; savedAt: string; files: File[] } | null = null;
 let controller: AbortController | null = null;
 
 function message(e: unknown): string {
@@ -80,7 +81,7 @@ export async function proposeTeach(profileId: string, files: File[], options: Te
   set({ status: 'teaching', source, names, progress: null, proposal: null, error: null, notice: null });
   try {
     const { result, key } = await teachInWorker(profileId, files, names, controller.signal);
-    pending = { profileId, meta: result.meta, bank: result.bank, baseKey: key };
+    pending = { profileId, meta: result.meta, bank: result.bank, baseKey: key, files };
     const proposal: TeachProposal = {
       profileId,
       profileName: meta.name,
@@ -147,7 +148,8 @@ export async function confirmTeach(): Promise<boolean> {
     return false;
   }
   pending = null;
-  previous = { profileId: p.profileId, meta: before.record.meta, bank: before.bank, savedAt: p.meta.updatedAt };
+  previous = { profileId: p.profileId, meta: before.record.meta, bank: before.bank, savedAt: p.meta.updatedAt, files: p.files };
+  logTaught(p.files, true);
   const problem = await afterSave(p.profileId);
   set({ status: 'saved', error: problem });
   return true;
@@ -173,6 +175,7 @@ export async function undoTeach(): Promise<boolean> {
     return false;
   }
   previous = null;
+  logTaught(prev.files, false);
   const problem = await afterSave(prev.profileId);
   const t = prev.meta.threshold.value;
   set({ status: 'undone', proposal: null, error: problem, notice: `Undone: "${prev.meta.name}" is back to ${prev.meta.bank.size} bank rows, threshold ${t === null ? 'none' : t.toPrecision(4)}.` });

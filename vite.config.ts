@@ -2,7 +2,10 @@ import { defineConfig } from 'vite';
 import type { Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { swPrecache } from './scripts/sw-precache';
-import { contentSecurityPolicy } from './src/sw/csp';
+import { contentSecurityPolicy, LINK_ORIGINS_ENV, parseLinkOrigins } from './src/sw/csp';
+
+/** Other servers profile links may come from, named at build time (none by default: see src/sw/csp.ts). */
+const linkOrigins = parseLinkOrigins(process.env[LINK_ORIGINS_ENV]);
 
 /**
  * Cross-origin isolation (COOP/COEP) lets the tfjs WASM backend use threads (SharedArrayBuffer);
@@ -18,7 +21,7 @@ const crossOriginIsolation = {
  * script), for static hosts that send no headers. Build only: `vite dev` serves inline scripts (HMR, React refresh).
  */
 function cspMeta(): Plugin {
-  const tag = `<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy({ meta: true }).replace(/"/g, '&quot;')}" />`;
+  const tag = `<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy({ meta: true, linkOrigins }).replace(/"/g, '&quot;')}" />`;
   return {
     name: 'csp-meta',
     apply: 'build',
@@ -59,7 +62,7 @@ export default defineConfig({
   plugins: [react(), tfjsWasmThreads(), cspMeta(), swPrecache()],
   server: { headers: crossOriginIsolation },
   // The production build, served: isolation and the Content-Security-Policy (the dev server gets no CSP: HMR).
-  preview: { headers: { ...crossOriginIsolation, 'Content-Security-Policy': contentSecurityPolicy() } },
+  preview: { headers: { ...crossOriginIsolation, 'Content-Security-Policy': contentSecurityPolicy({ linkOrigins }) } },
   worker: { format: 'es', plugins: () => [tfjsWasmThreads()] },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
 });

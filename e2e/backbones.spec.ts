@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { RESNET50_IMAGENET } from '../src/engine/backbones/spec';
 import { expectedShapes, TORCHVISION_LAYOUTS, writeSafetensors } from '../src/engine/convert';
 import { createProfile, serializeProfile } from '../src/engine/profile/profile';
-import { waitEngineReady } from './support';
+import { openBuildOptions, openInspect, waitEngineReady } from './support';
 
 const FIXTURE = join(process.cwd(), 'test', 'fixtures', 'wrn', 'wrn.pth');
 
@@ -40,7 +40,7 @@ const items = (page: Page) => page.getByTestId('backbone-item');
 test('a dropped .pth is converted with progress, stored, exported and re-imported; bad files are refused', async ({ page }) => {
   page.on('console', (m) => console.log(`[page ${m.type()}] ${m.text()}`));
   page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
-  await page.goto('/');
+  await page.goto('/#/advanced');
   await waitEngineReady(page);
   const section = page.getByTestId('backbones');
   await expect(section).toBeVisible();
@@ -62,11 +62,14 @@ test('a dropped .pth is converted with progress, stored, exported and re-importe
   await expect(converted).toBeVisible();
   console.log(`converted wrn.pth (${readFileSync(FIXTURE).length} bytes) in ${Date.now() - t0} ms; stages seen: ${await page.evaluate(() => (window as unknown as { __bbStages: string[] }).__bbStages.join(', '))}`);
   await expect(converted.getByTestId('backbone-warnings')).toContainText('PatchCore needs 512 + 1024');
+  await openInspect(page);
+  await openBuildOptions(page);
   await expect(page.getByTestId('build-backbone').locator('option')).toHaveCount(2);
   // Too narrow for the PatchCore embedding: offered, but not selectable for a build.
   await expect(page.getByTestId('build-backbone').locator('option[value="wide_resnet50_2-wrn"]')).toBeDisabled();
 
   // Stored: still there after a reload.
+  await page.getByTestId('nav-advanced').click();
   await page.reload();
   await waitEngineReady(page);
   await expect(converted).toBeVisible();
@@ -113,7 +116,7 @@ test('a dropped .pth is converted with progress, stored, exported and re-importe
 });
 
 test('a profile naming a backbone that is not stored is refused with a clear message', async ({ page }) => {
-  await page.goto('/');
+  await page.goto('/#/inspect');
   await waitEngineReady(page);
   const bank = new Float32Array(4 * 1024).fill(0.5);
   const { meta } = createProfile({
@@ -131,6 +134,7 @@ test('a profile naming a backbone that is not stored is refused with a clear mes
   const row = page.locator('[data-testid="profile-item"][data-profile-name="on a missing backbone"]');
   await expect(row).toBeVisible();
   await row.getByRole('radio').check();
+  await page.getByTestId('nav-advanced').click();
   await page.getByTestId('score-input').setInputFiles(join(process.cwd(), 'test', 'fixtures', 'wrn', 'input.png'));
   await expect(page.getByTestId('alert-error').last()).toContainText('The backbone "wide_resnet50_2-gone" is not stored in this browser');
 });
@@ -150,7 +154,7 @@ function randomWideResNet(path: string): void {
 test('a full-size converted WRN50-2 is built on, and loaded from IndexedDB to score after a reload', async ({ page }, testInfo) => {
   const file = testInfo.outputPath('wrn50-2-random.safetensors');
   randomWideResNet(file);
-  await page.goto('/');
+  await page.goto('/#/advanced');
   await waitEngineReady(page);
   const t0 = Date.now();
   await page.getByTestId('backbone-file').setInputFiles(file);
@@ -158,6 +162,8 @@ test('a full-size converted WRN50-2 is built on, and loaded from IndexedDB to sc
   await expect(row).toBeVisible({ timeout: 180_000 });
   console.log(`converted and stored the 268 MB WRN50-2 in ${Date.now() - t0} ms`);
   await expect(row).toContainText('taps 512 + 1024 ch');
+  await openInspect(page);
+  await openBuildOptions(page);
   await page.getByTestId('build-backbone').selectOption('wide_resnet50_2-wrn50-2-random');
   const input = join(process.cwd(), 'test', 'fixtures', 'wrn', 'input.png');
   await page.getByTestId('build-files').setInputFiles([1, 2, 3].map((i) => ({ name: `img${i}.png`, mimeType: 'image/png', buffer: readFileSync(input) })));
@@ -171,6 +177,7 @@ test('a full-size converted WRN50-2 is built on, and loaded from IndexedDB to sc
   await page.reload();
   await waitEngineReady(page);
   await profile.getByRole('radio').check();
+  await page.getByTestId('nav-advanced').click();
   const t2 = Date.now();
   await page.getByTestId('score-input').setInputFiles(input);
   await expect(page.getByTestId('score-result')).toBeVisible({ timeout: 120_000 });

@@ -50,6 +50,7 @@ test('every screen runs under the Content-Security-Policy without a violation; h
     seen('the WASM threaded start');
 
     // The benchmark, with its table and chart.
+    await page.getByTestId('nav-advanced').click();
     await page.getByTestId('bench-files').setInputFiles(images(2, 'bench'));
     await page.getByTestId('bench-run').click();
     await expect(page.getByTestId('bench-row')).toHaveCount(1, { timeout: 120_000 });

@@ -27,7 +27,7 @@ test.afterAll(async () => {
 });
 
 test('the demo leaves the selected profile alone, and times its first heatmap from its opening', async () => {
-  await page.goto('/');
+  await page.goto('/#/inspect');
   await waitEngineReady(page);
   await buildProfile(page, PROFILE, trainImages(10));
   await selectProfile(page, PROFILE);

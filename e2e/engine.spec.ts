@@ -27,6 +27,7 @@ import {
   SKIP_REASON,
   TEST_DEFECT,
   TEST_GOOD,
+  openInspect,
   trainImages,
   waitEngineReady,
 } from './support';
@@ -43,6 +44,7 @@ const BENCH_IMAGES = 3;
 
 async function runBench(p: Page, backend: string, count: number): Promise<void> {
   await chooseBackend(p, backend);
+  await p.getByTestId('nav-advanced').click();
   await p.getByTestId('bench-files').setInputFiles(trainImages(count));
   await p.getByTestId('bench-run').click();
   await expect(p.locator(`[data-testid="bench-row"][data-backend="${backend}"]`)).toBeVisible({ timeout: 300_000 });
@@ -61,12 +63,14 @@ test.afterAll(async () => {
 });
 
 test('WASM: a profile from 10 images is built in the worker, survives a reload and scores the same', async () => {
-  await page.goto('/');
+  await page.goto('/#/inspect');
   await chooseBackend(page, 'wasm');
   const badge = page.getByTestId('backend-badge');
   // The threaded SIMD binary really runs (its pthread pool started) in the production build.
   await expect(badge).toHaveAttribute('data-wasm-threaded', 'true');
+  await page.getByTestId('nav-advanced').click();
   await expect(page.getByTestId('backend-reason')).toContainText('threaded SIMD build');
+  await openInspect(page);
   const cores = await page.evaluate(() => navigator.hardwareConcurrency);
   await expect(badge).toHaveAttribute('data-wasm-threads', String(Math.max(1, Math.min(8, Math.floor(cores / 2)))));
 
@@ -156,6 +160,7 @@ test('WebGPU device lost: falls back to WASM, says so, re-runs the interrupted s
   test.setTimeout(240_000);
   await waitEngineReady(page, 'webgpu');
   await selectProfile(page, 'bottle-webgpu');
+  await page.getByTestId('nav-advanced').click();
   await page.getByTestId('score-input').setInputFiles(TEST_DEFECT());
   await page.evaluate(() => (window as unknown as { __engineDebug: { loseDevice(): Promise<unknown> } }).__engineDebug.loseDevice());
   await expect(page.getByTestId('alerts')).toContainText('WebGPU device was lost', { timeout: 120_000 });
@@ -198,6 +203,7 @@ test('Import: truncated, oversized, wrong-version and NaN files are refused with
   closeSync(fd);
   cases.push(['oversized', huge, /over the 1024 MB limit/]);
 
+  await openInspect(page);
   const before = await profileNames(page);
   for (const [what, path, reason] of cases) {
     await page.getByTestId('import-input').setInputFiles(path);

@@ -35,7 +35,7 @@ test.afterAll(async () => {
 
 test('glass evaluated in the page equals `eval` of the CLI on the exported profile', async () => {
   test.setTimeout(360_000);
-  await page.goto('/');
+  await page.goto('/#/inspect');
   await chooseBackend(page, 'wasm');
   const trainDir = join(GLASS, 'train', 'good');
   const train = readdirSync(trainDir).filter((f) => /\.(png|jpe?g|bmp)$/i.test(f)).sort().map((f) => join(trainDir, f));

@@ -111,7 +111,7 @@ test.afterAll(async () => {
 
 test('a profile from 20 images; 10 labelled test images inspected with verdicts and overlays', async () => {
   test.setTimeout(300_000);
-  await page.goto('/');
+  await page.goto('/#/inspect');
   await expect(page.getByTestId('inspect-empty')).toBeVisible();
   await chooseBackend(page, 'wasm');
   await buildProfile(page, PROFILE, trainImages(20));

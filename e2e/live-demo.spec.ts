@@ -4,7 +4,7 @@
  * 1. `/#/demo` reaches heatmaps and verdicts with no interaction (first visit: the shipped demo profile,
  *    public/demo/, is loaded and stored; nothing is built), every part judged right, the first heatmap in seconds;
  * 2. live mode on Chromium's fake camera: the demo profile is not taken silently (nothing is selected), the
- *    person chooses it; then a changing FPS figure and a verdict, a PNG snapshot, the camera's tracks stopped
+ *    person chooses it; then a changing FPS figure and a verdict, full screen with the screen kept on, a PNG snapshot, the camera's tracks stopped
  *    when the view is left;
  * 3. offline: after the first load, `setOffline(true)` and a reload still show the app, cross-origin
  *    isolated, and the demo runs again from the cache (the demo profile file is precached).
@@ -95,6 +95,20 @@ test('live mode scores the fake camera: changing FPS, a verdict, a snapshot, cam
   await page.waitForTimeout(1500);
   await page.screenshot({ path: 'docs/screenshots/live-768x1024.png' });
   await page.setViewportSize({ width: 1280, height: 800 });
+
+  // Full screen: the verdict banner and the video fill the screen, the verdict in letters a fifth of its height
+  // (readable from 2 m); the screen is kept on while the camera runs.
+  await expect(page.getByTestId('live-wake-lock')).toHaveAttribute('data-state', /^(held|unsupported|refused)$/);
+  console.log(`live: wake lock ${await page.getByTestId('live-wake-lock').getAttribute('data-state')}`);
+  await page.getByTestId('live-fullscreen').click();
+  await expect.poll(() => page.evaluate(() => document.fullscreenElement?.getAttribute('data-testid') ?? null)).toBe('live-main');
+  await expect(page.getByTestId('live-exit-fullscreen')).toBeVisible();
+  const wordPx = await verdict.locator('.verdict-word').evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+  const screenPx = await page.evaluate(() => window.innerHeight);
+  expect(wordPx / screenPx, 'verdict letters at least a sixth of the screen height').toBeGreaterThan(1 / 6);
+  await page.screenshot({ path: 'docs/screenshots/live-fullscreen-1280x800.png' });
+  await page.getByTestId('live-exit-fullscreen').click();
+  await expect.poll(() => page.evaluate(() => document.fullscreenElement === null)).toBe(true);
 
   const download = page.waitForEvent('download');
   await page.getByTestId('live-snapshot').click();

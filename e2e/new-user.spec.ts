@@ -75,7 +75,7 @@ test.afterAll(async () => {
 
 test('styled pickers: no "No file chosen" anywhere; a profile from glass; the batch shows paths and three plain counts', async () => {
   test.setTimeout(240_000);
-  await page.goto('/');
+  await page.goto('/#/inspect');
   await chooseBackend(page, 'wasm');
   // Every native file input is hidden behind its button (a 1 px box at most); the native text never shows.
   const boxes = await page.locator('input[type="file"]').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => Math.max(r.width, r.height)));

@@ -180,16 +180,18 @@ test('profiles, a backbone and a training run stored by the current version load
   await seed(page, entries);
   expect(await storedKeys(page)).toEqual(entries.map(([k]) => k).sort());
 
-  await page.goto('/');
+  await page.goto('/#/inspect');
   await chooseBackend(page, 'wasm');
 
   // Listed, oldest first; the backbone too, with its facts.
   expect(await profileNames(page)).toEqual([`${p32.meta.id}:seeded float32`, `${p16.meta.id}:seeded float16`]);
+  await page.getByTestId('nav-advanced').click();
   const bbRow = page.locator(`[data-testid="backbone-item"][data-backbone-id="${spec.id}"]`);
   await expect(bbRow).toBeVisible();
   await expect(bbRow.getByTestId('backbone-label')).toHaveText('Seeded WRN');
   await expect(bbRow).toContainText(`weights ${bbHash.slice(0, 12)}`);
   await expect(bbRow).toContainText('from seeded.pth');
+  await page.getByTestId('nav-home').click();
 
   // Each profile exports as it was stored: the same meta and the same bank values.
   for (const p of [p32, p16]) {
@@ -202,6 +204,7 @@ test('profiles, a backbone and a training run stored by the current version load
   }
 
   // The backbone's files are read back: its export carries the seeded weights hash (recomputed from the files).
+  await page.getByTestId('nav-advanced').click();
   const [bbDownload] = await Promise.all([page.waitForEvent('download'), bbRow.getByTestId('backbone-export').click()]);
   expect(bbDownload.suggestedFilename()).toBe(`${spec.id}.safetensors`);
   const exported = readSafetensors(new Uint8Array(readFileSync((await bbDownload.path())!)), 'export');

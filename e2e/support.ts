@@ -50,12 +50,30 @@ export async function waitEngineReady(page: Page, backend?: string): Promise<voi
   if (backend) await expect(badge).toHaveAttribute('data-backend', backend);
 }
 
+/** Chooses the backend on the Advanced page, then returns to the view the page was on. */
 export async function chooseBackend(page: Page, backend: string): Promise<void> {
   const badge = page.getByTestId('backend-badge');
   await waitEngineReady(page);
+  const hash = await page.evaluate(() => window.location.hash);
+  await page.getByTestId('nav-advanced').click();
   if ((await page.getByTestId('backend-select').inputValue()) !== backend) await page.getByTestId('backend-select').selectOption(backend);
   await waitEngineReady(page, backend);
   await expect(badge).toHaveAttribute('data-backend', backend);
+  await page.evaluate((h) => {
+    window.location.hash = h || '#/';
+  }, hash);
+}
+
+/** Opens the Inspect page (profiles, the new-profile form, inspection), whatever the page shows now. */
+export async function openInspect(page: Page): Promise<void> {
+  await page.getByTestId('nav-home').click();
+  await expect(page.getByTestId('profiles-panel')).toBeVisible();
+}
+
+/** Opens the build form's advanced options (coreset ratio, backbone, float16). */
+export async function openBuildOptions(page: Page): Promise<void> {
+  const details = page.getByTestId('build-advanced');
+  if ((await details.getAttribute('open')) === null) await details.locator('summary').click();
 }
 
 export function profileRow(page: Page, name: string) {
@@ -70,6 +88,7 @@ export async function profileNames(page: Page): Promise<string[]> {
 /** Builds a profile through the UI; returns the long tasks seen on the main thread meanwhile. */
 export async function buildProfile(page: Page, name: string, files: string[]): Promise<{ longTasks: { start: number; duration: number }[]; sawProgress: boolean }> {
   const panel = page.getByTestId('profiles-panel');
+  if (!(await panel.isVisible())) await openInspect(page);
   await page.getByTestId('build-files').setInputFiles(files);
   await expect(page.getByTestId('build-file-count')).toContainText(`${files.length} images`);
   await panel.getByLabel('Profile name').fill(name);
@@ -95,19 +114,26 @@ export async function buildProfile(page: Page, name: string, files: string[]): P
 }
 
 export async function selectProfile(page: Page, name: string): Promise<void> {
+  if (!(await page.getByTestId('profiles-panel').isVisible())) await openInspect(page);
   await profileRow(page, name).getByRole('radio').check();
 }
 
 export async function scoreImage(page: Page, file: string): Promise<{ score: number; backend: string; verdict: string }> {
   const result = page.getByTestId('score-result');
+  const hash = await page.evaluate(() => window.location.hash);
+  await page.getByTestId('nav-advanced').click();
   await page.getByTestId('score-input').setInputFiles(file);
   await expect(page.getByTestId('score-running')).toBeHidden({ timeout: 180_000 });
   await expect(result).toBeVisible({ timeout: 180_000 });
-  return {
+  const scored = {
     score: Number(await result.getAttribute('data-raw-score')),
     backend: (await result.getAttribute('data-backend')) ?? '',
     verdict: (await result.getAttribute('data-verdict')) ?? '',
   };
+  await page.evaluate((h) => {
+    window.location.hash = h || '#/';
+  }, hash);
+  return scored;
 }
 
 export function relDiff(a: number, b: number): number {

@@ -51,7 +51,7 @@ test.afterAll(async () => {
 
 test('Mark as good proposes a new threshold; Save makes a new revision; Undo restores the bank', async () => {
   test.setTimeout(240_000);
-  await page.goto('/');
+  await page.goto('/#/inspect');
   await chooseBackend(page, 'wasm');
   await buildProfile(page, PROFILE, trainImages(10));
   await selectProfile(page, PROFILE);

@@ -12,7 +12,7 @@ import { expect, test } from '@playwright/test';
 import type { BrowserContext, Page } from '@playwright/test';
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { chooseBackend, HAVE_BOTTLE, longTasksBetween, openSharedPage, pageNow, profileRow, scoreImage, selectProfile, SKIP_REASON, TEST_DEFECT, trainImages, waitEngineReady } from './support';
+import { chooseBackend, HAVE_BOTTLE, openBuildOptions, openInspect, longTasksBetween, openSharedPage, pageNow, profileRow, scoreImage, selectProfile, SKIP_REASON, TEST_DEFECT, trainImages, waitEngineReady } from './support';
 
 test.describe.configure({ mode: 'serial' });
 test.skip(!HAVE_BOTTLE, SKIP_REASON);
@@ -145,8 +145,10 @@ test('WebGPU: a tiny run trains in the worker without long main-thread tasks, sh
   await expect(result).toContainText('on webgpu');
 
   // Listed with the other backbones and offered in the build form.
-  await page.getByTestId('nav-home').click();
+  await page.getByTestId('nav-advanced').click();
   await expect(page.locator(`[data-testid="backbone-item"][data-backbone-id="${id}"]`)).toBeVisible();
+  await openInspect(page);
+  await openBuildOptions(page);
   await expect(page.getByTestId('build-backbone').locator(`option[value="${id}"]`)).toBeEnabled();
 
   // A profile on it from the same images (built on WASM: a SwiftShader build takes minutes), scoring an image.
@@ -258,7 +260,7 @@ test('WASM: pause stops progress and resume continues; a reload mid-run resumes 
 test('WASM: cancel stops the run and saves no backbone (no stray backbone files either)', async () => {
   test.setTimeout(300_000);
   await openTrain(page);
-  await page.getByTestId('nav-home').click();
+  await page.getByTestId('nav-advanced').click();
   const before = await page.getByTestId('backbone-item').count();
   const keysBefore = await storedKeys(page);
   await openTrain(page);
@@ -271,7 +273,7 @@ test('WASM: cancel stops the run and saves no backbone (no stray backbone files 
   await expect(page.getByTestId('train-stored-run')).toHaveAttribute('data-status', 'stopped');
   // The worker finishes its micro-batch and stops; give it that time, then look at what is stored.
   await page.waitForTimeout(5000);
-  await page.getByTestId('nav-home').click();
+  await page.getByTestId('nav-advanced').click();
   await expect(page.getByTestId('backbone-item')).toHaveCount(before);
   const after = await storedKeys(page);
   expect(after.keys.filter((k) => k.startsWith('backbone:')).sort()).toEqual(keysBefore.keys.filter((k) => k.startsWith('backbone:')).sort());

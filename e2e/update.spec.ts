@@ -93,7 +93,7 @@ test('a new version waits for Reload; an open tab of the previous one keeps its 
         if (m.type() === 'error') console.log(`[${name} console] ${m.text()}`);
       });
     }
-    await one.goto(`${server.url}/`);
+    await one.goto(`${server.url}/#/inspect`);
     await waitEngineReady(one);
     await waitControlled(one);
     const bank = new Float32Array(4 * 1024).fill(0.25);
@@ -165,6 +165,7 @@ test('a new version waits for Reload; an open tab of the previous one keeps its 
     // Nothing stored was lost.
     await one.getByTestId('nav-home').click();
     expect(await profileNames(one)).toEqual(profilesBefore);
+    await one.getByTestId('nav-advanced').click();
     await expect(one.locator('[data-testid="backbone-item"][data-backbone-id^="resnet50-imagenet-tocoad-"]')).toHaveCount(1);
   } finally {
     await context.close();

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { Plugin, ResolvedConfig } from 'vite';
-import { contentSecurityPolicy } from '../src/sw/csp';
+import { contentSecurityPolicy, LINK_ORIGINS_ENV, parseLinkOrigins } from '../src/sw/csp';
 
 /**
  * Files the service worker never precaches: itself, source maps, the backbone's training-only weights, and the demo
@@ -59,7 +59,7 @@ export function swPrecache(): Plugin {
       const files = walk(outDir, outDir, [])
         .filter((f) => !skipFromPrecache(f))
         .sort();
-      const csp = contentSecurityPolicy();
+      const csp = contentSecurityPolicy({ linkOrigins: parseLinkOrigins(process.env[LINK_ORIGINS_ENV]) });
       const hash = createHash('sha256');
       hash.update(csp);
       for (const f of files) {

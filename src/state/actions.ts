@@ -77,11 +77,12 @@ export async function ensureLoaded(id: string, force = false): Promise<string> {
   return key;
 }
 
-async function saveNew(meta: ProfileMeta, bank: StoredBank): Promise<ProfileMeta> {
+/** Stores a new profile (a fresh id when its id is taken) and selects it; `sourceUrl`: where its file came from. */
+export async function saveNew(meta: ProfileMeta, bank: StoredBank, sourceUrl?: string): Promise<ProfileMeta> {
   const store = profileStore();
   const id = await store.freeId(meta.id);
   const saved = { ...meta, id };
-  await store.save(saved, bank);
+  await store.save(saved, bank, { sourceUrl });
   if (get().persistent !== true) set({ persistent: await requestPersistence() });
   await refreshProfiles();
   set({ selectedId: id });

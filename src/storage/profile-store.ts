@@ -2,7 +2,7 @@
  * Profiles in IndexedDB (through a KeyValueStore), under a versioned schema:
  *
  *   schema                  -> { version }               (STORAGE_SCHEMA_VERSION)
- *   profile:<id>            -> { meta, bankKey }          small: listing reads only these
+ *   profile:<id>            -> { meta, bankKey, sourceUrl? }  small: listing reads only these
  *   bank:<id>:<revision>    -> StoredBank                 the memory bank bytes
  *
  * A save writes the bank under a fresh revision key first, then switches the profile record to it
@@ -25,6 +25,13 @@ const BANK_PREFIX = 'bank:';
 export interface ProfileRecord {
   meta: ProfileMeta;
   bankKey: string;
+  /** Where the profile file was opened from (a `?profile=` link), so the link can be shared again; absent otherwise (and in records saved before it existed). */
+  sourceUrl?: string;
+}
+
+/** What a save may record besides the profile: where its file came from (undefined: keep what the record had). */
+export interface SaveOptions {
+  sourceUrl?: string;
 }
 
 const LAYOUT: StoreLayout<ProfileRecord> = {
@@ -73,6 +80,11 @@ export class ProfileStore extends StoreBase<ProfileRecord> {
     return current(r);
   }
 
+  /** Where the profile's file was opened from, or null (built here, imported from a file, or saved before links). */
+  async sourceUrl(id: string): Promise<string | null> {
+    return (await this.record(id)).sourceUrl ?? null;
+  }
+
   async load(id: string): Promise<{ record: ProfileRecord; bank: StoredBank }> {
     const record = await this.record(id);
     const bank = await this.kv.get<StoredBank>(record.bankKey);
@@ -80,11 +92,15 @@ export class ProfileStore extends StoreBase<ProfileRecord> {
     return { record, bank };
   }
 
-  /** Creates or replaces a profile and its bank (see the module comment for why this is crash-safe). */
-  async save(meta: ProfileMeta, bank: StoredBank): Promise<ProfileRecord> {
+  /**
+   * Creates or replaces a profile and its bank (see the module comment for why this is crash-safe). A replaced
+   * profile keeps the source URL it had unless `options.sourceUrl` gives one.
+   */
+  async save(meta: ProfileMeta, bank: StoredBank, options: SaveOptions = {}): Promise<ProfileRecord> {
     return this.change(async () => {
       const previous = await this.kv.get<ProfileRecord>(PROFILE_PREFIX + meta.id);
-      const record: ProfileRecord = { meta, bankKey: `${BANK_PREFIX}${meta.id}:${revision()}` };
+      const sourceUrl = options.sourceUrl ?? previous?.sourceUrl;
+      const record: ProfileRecord = { meta, bankKey: `${BANK_PREFIX}${meta.id}:${revision()}`, ...(sourceUrl ? { sourceUrl } : {}) };
       await this.writeVersion(`profile "${meta.name}"`, bank.bytes.byteLength, [[record.bankKey, bank]], () => this.kv.setMany([[PROFILE_PREFIX + meta.id, record]]));
       if (previous && previous.bankKey !== record.bankKey) await this.drop([previous.bankKey]);
       return record;

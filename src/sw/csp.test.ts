@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentSecurityPolicy, cspDirectives } from './csp';
+import { contentSecurityPolicy, cspDirectives, parseLinkOrigins } from './csp';
 
 describe('contentSecurityPolicy', () => {
   const header = cspDirectives(contentSecurityPolicy());
@@ -26,5 +26,25 @@ describe('contentSecurityPolicy', () => {
     expect(meta['frame-ancestors']).toBeUndefined();
     const { 'frame-ancestors': _dropped, ...rest } = header;
     expect(meta).toEqual(rest);
+  });
+
+  it('adds the origins a deployment names for profile links to connect-src, and nowhere else', () => {
+    const origins = parseLinkOrigins('https://profiles.example.com, https://cdn.example.org:8443/');
+    expect(origins).toEqual(['https://profiles.example.com', 'https://cdn.example.org:8443']);
+    const withLinks = cspDirectives(contentSecurityPolicy({ linkOrigins: origins }));
+    expect(withLinks['connect-src']).toBe("'self' blob: data: https://profiles.example.com https://cdn.example.org:8443");
+    const { 'connect-src': _c1, ...others } = withLinks;
+    const { 'connect-src': _c2, ...defaults } = header;
+    expect(others).toEqual(defaults);
+    expect(parseLinkOrigins(undefined)).toEqual([]);
+    expect(parseLinkOrigins('')).toEqual([]);
+  });
+
+  it('refuses link origins that are not plain https origins, naming the entry', () => {
+    expect(() => parseLinkOrigins('http://example.com')).toThrow(/"http:\/\/example.com" must be https/);
+    expect(() => parseLinkOrigins('https://example.com/profiles/')).toThrow(/must be an origin alone/);
+    expect(() => parseLinkOrigins('https://*.example.com')).toThrow(/PROFILE_LINK_ORIGINS/);
+    expect(() => parseLinkOrigins('example.com')).toThrow(/is not an origin/);
+    expect(parseLinkOrigins('http://localhost:4000')).toEqual(['http://localhost:4000']);
   });
 });

@@ -12,7 +12,10 @@
  *  - worker-src blob: the pthread workers themselves; 'self' the engine worker.
  *  - img-src blob: data: object URLs of dropped images and heatmaps, canvas snapshots, the empty favicon (data:,).
  *  - media-src blob: mediastream: the live camera.
- *  - connect-src blob: data: fetch() of object URLs (files handed to the worker) and data: URLs.
+ *  - connect-src blob: data: fetch() of object URLs (files handed to the worker) and data: URLs. Nothing else: no
+ *    script of the page can send anything to another server. A deployment that shares profiles from another
+ *    (CORS-enabled) server names its origins at build time, PROFILE_LINK_ORIGINS="https://a.example https://b.example";
+ *    only those are added, and only to connect-src.
  *  - style-src 'self': the one built stylesheet, nothing inline. React (recharts included) sets `style` props through
  *    the CSSOM, which CSP does not govern, and the app injects no <style> element and no markup with a style
  *    attribute: neither 'unsafe-inline' nor style-src-attr is needed (measured on every screen by e2e/csp.spec.ts).
@@ -37,10 +40,37 @@ const DIRECTIVES: readonly (readonly [string, string])[] = [
 /** Directives a `<meta http-equiv="Content-Security-Policy">` may not carry (browsers ignore them there and log an error). */
 const HEADER_ONLY = new Set(['frame-ancestors', 'report-uri', 'sandbox']);
 
-/** The policy as a header value (`meta`: without the header-only directives, for the built index.html). */
-export function contentSecurityPolicy(options: { meta?: boolean } = {}): string {
+/** The build-time setting naming the other origins profile links may be downloaded from. */
+export const LINK_ORIGINS_ENV = 'PROFILE_LINK_ORIGINS';
+
+/**
+ * The origins of PROFILE_LINK_ORIGINS (separated by spaces or commas): each must be an https origin (http only for
+ * localhost), with no path, query or wildcard; anything else stops the build with the entry named.
+ */
+export function parseLinkOrigins(value: string | undefined): string[] {
+  const entries = (value ?? '').split(/[\s,]+/).filter(Boolean);
+  return entries.map((entry) => {
+    let url: URL;
+    try {
+      url = new URL(entry);
+    } catch {
+      throw new Error(`${LINK_ORIGINS_ENV}: "${entry}" is not an origin (write it as https://host or https://host:port)`);
+    }
+    const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1';
+    if (url.protocol !== 'https:' && !(local && url.protocol === 'http:')) throw new Error(`${LINK_ORIGINS_ENV}: "${entry}" must be https (http only for localhost)`);
+    if (entry.replace(/\/$/, '') !== url.origin || entry.includes('*')) throw new Error(`${LINK_ORIGINS_ENV}: "${entry}" must be an origin alone, without path, query or wildcard (${url.origin})`);
+    return url.origin;
+  });
+}
+
+/**
+ * The policy as a header value (`meta`: without the header-only directives, for the built index.html);
+ * `linkOrigins` (from PROFILE_LINK_ORIGINS) are added to connect-src.
+ */
+export function contentSecurityPolicy(options: { meta?: boolean; linkOrigins?: readonly string[] } = {}): string {
+  const extra = options.linkOrigins?.length ? ` ${options.linkOrigins.join(' ')}` : '';
   return DIRECTIVES.filter(([name]) => !(options.meta && HEADER_ONLY.has(name)))
-    .map(([name, value]) => `${name} ${value}`)
+    .map(([name, value]) => `${name} ${value}${name === 'connect-src' ? extra : ''}`)
     .join('; ');
 }
 

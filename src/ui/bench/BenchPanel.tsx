@@ -30,8 +30,8 @@ export function BenchPanel() {
   return (
     <section className="card" aria-labelledby="bench-title" data-testid="bench-panel">
       <h2 id="bench-title">Benchmark</h2>
-      <p className="small muted">Per-stage timings of the PatchCore pipeline on the backend in the header (same program as `npm run cli -- bench`). Switch the backend and run again to compare.</p>
-      <FileDrop label="Benchmark images" hint="A few normal images (5-20)." accept="image/*" multiple disabled={bench.running} onFiles={setFiles} testId="bench-files">
+      <p className="small muted">Per-stage timings of the PatchCore pipeline on the current compute backend (same program as `npm run cli -- bench`). Switch the backend and run again to compare.</p>
+      <FileDrop label="Benchmark images" hint="A few normal images (5-20)." accept="image/*" multiple disabled={bench.running} onFiles={setFiles} testId="bench-files" folder={{ label: 'Choose a folder', testId: 'bench-folder' }}>
         <span className="small">{files.length ? `${files.length} images` : 'No images chosen'}</span>
       </FileDrop>
       <div className="actions">

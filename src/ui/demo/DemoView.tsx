@@ -66,7 +66,7 @@ export function DemoView() {
           inspects new parts with scratches, cracks, stains, missing chunks and dents, in this tab. Red marks where it sees a defect. Nothing leaves your device.
         </p>
         <div className="actions">
-          <button type="button" className="primary" onClick={() => goTo('home')} data-testid="demo-own-images">
+          <button type="button" className="primary" onClick={() => goTo('start')} data-testid="demo-own-images">
             Try with your own images
           </button>
           <button type="button" onClick={() => goTo('live')}>

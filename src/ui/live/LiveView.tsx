@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useAppStore } from '../../state/app-store';
 import { chooseLiveProfile, frameLostToReload, liveSession, useLiveProfile } from '../../state/live-actions';
 import type { LiveFrame } from '../../state/live-actions';
@@ -12,6 +12,8 @@ import { FrameScheduler } from './frame-scheduler';
 import { downloadSnapshot, drawLiveOverlay, frameToPngFile } from './live-canvas';
 import { proposeTeach } from '../../state/teach-actions';
 import { TeachPanel } from '../teach/TeachPanel';
+import { LiveDeviceControls } from './LiveDeviceControls';
+import { useFullscreen, useWakeLock } from './screen';
 import './live.css';
 
 /** Frames go to the model at 256 x 256: it resizes to that size anyway (aspect ignored), and it keeps transfers small. */
@@ -59,6 +61,10 @@ export function LiveView() {
   const videoRef = useRef<HTMLVideoElement>(null);
   const overlayRef = useRef<HTMLCanvasElement>(null);
   const resultRef = useRef<LiveFrame | null>(null);
+  const mainRef = useRef<HTMLDivElement>(null);
+  const [track, setTrack] = useState<MediaStreamTrack | null>(null);
+  const fullscreen = useFullscreen(useCallback(() => mainRef.current, []));
+  const wake = useWakeLock(camera === 'on' && profile !== null);
 
   // The camera: on while the view is shown and the tab visible.
   useEffect(() => {
@@ -73,6 +79,7 @@ export function LiveView() {
         video.srcObject = s;
         await video.play().catch(() => undefined);
         setCamera('on');
+        setTrack(s.getVideoTracks()[0] ?? null);
         setCamProblem(null);
         setCameras(await listCameras().catch(() => []));
       })
@@ -86,6 +93,7 @@ export function LiveView() {
       stopStream(stream);
       video.srcObject = null;
       setCamera('off');
+      setTrack(null);
       setFrozen(false);
     };
   }, [cameraId, visible]);
@@ -197,6 +205,7 @@ export function LiveView() {
             </button>
           )}
         </div>
+        <LiveDeviceControls track={track} fullscreen={fullscreen} wake={wake} />
         <TeachPanel where="live" />
         <dl className="live-stats small">
           <Fact term="FPS" data-testid="live-fps" data-fps={stats.fps.toFixed(2)}>
@@ -227,14 +236,19 @@ export function LiveView() {
         )}
         {scoreProblem && <p className="error-text">Scoring: {scoreProblem}</p>}
       </div>
-      <div className="live-main">
+      <div className={`live-main${fullscreen.on ? ' live-main-fullscreen' : ''}`} ref={mainRef} data-testid="live-main">
         <div className={`live-banner live-banner-${verdictClass}`} data-testid="live-verdict" data-verdict={result?.verdict ?? ''} role="status" aria-live="polite">
           <span className="verdict-word">{result ? verdictWord(result.verdict, 'NO THRESHOLD') : camera === 'on' ? 'Scoring…' : 'Camera off'}</span>
           {result && <span className="verdict-score">{bannerScore(result)}</span>}
           {frozen && <span className="verdict-frozen">frozen</span>}
+          {fullscreen.on && (
+            <button type="button" className="live-exit-fullscreen" onClick={fullscreen.toggle} data-testid="live-exit-fullscreen">
+              Exit full screen
+            </button>
+          )}
         </div>
-        {/* At most the viewport's height less the banner and header, keeping the video's aspect ratio. */}
-        <div className="live-stage" style={aspect ? { maxWidth: `calc((100vh - 320px) * ${aspect.toFixed(4)})`, minWidth: 'min(100%, 320px)' } : undefined}>
+        {/* At most the viewport's height less the banner (and header), keeping the video's aspect ratio. */}
+        <div className="live-stage" style={aspect ? { maxWidth: `calc((100vh - ${fullscreen.on ? '34vh' : '320px'}) * ${aspect.toFixed(4)})`, minWidth: 'min(100%, 320px)' } : undefined}>
           <video ref={videoRef} muted playsInline data-testid="live-video" onLoadedMetadata={(e) => setAspect(e.currentTarget.videoWidth / (e.currentTarget.videoHeight || 1))} />
           <canvas ref={overlayRef} className="live-overlay" data-testid="live-overlay" />
           {camera !== 'on' && <div className="live-placeholder">{camera === 'error' ? 'No camera' : visible ? 'Starting the camera…' : 'Camera off (tab hidden)'}</div>}

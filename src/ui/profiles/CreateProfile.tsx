@@ -1,21 +1,11 @@
 import { useState } from 'react';
 import { buildProfile, cancelBuild } from '../../state/actions';
-import { displayName, screenImages } from '../../state/image-files';
-import type { ScreenedImages } from '../../state/image-files';
 import { useAppStore } from '../../state/app-store';
 import { BUNDLED_BACKBONE, useBackbones } from '../../state/backbones';
-import { FileDrop, IMAGE_TYPES } from '../shell/FileDrop';
-import { formatBytes, plural } from '../shell/format';
+import { nameProblemOf, NormalImagesDrop, useNormalImages } from './NormalImages';
 import { ProgressBar } from '../shell/ProgressBar';
 import { supportsPatchCore } from '../../engine/backbones/spec';
 import { DEFAULT_CORESET_RATIO } from '../../engine/patchcore/defaults';
-
-/** The folder the chosen files came from, or the first few names: so different choices look different. */
-function describeChoice(files: readonly File[]): string {
-  const folders = [...new Set(files.map((f) => displayName(f).split('/').slice(0, -1).join('/')).filter(Boolean))];
-  if (folders.length) return `from ${folders.slice(0, 2).join(', ')}${folders.length > 2 ? ` and ${folders.length - 2} more folders` : ''}`;
-  return files.length <= 3 ? files.map((f) => f.name).join(', ') : `${files.slice(0, 2).map((f) => f.name).join(', ')} and ${files.length - 2} more`;
-}
 
 /**
  * Normal images in, a profile out: name, coreset ratio, bank precision, build with progress and cancel. Dropped
@@ -23,9 +13,9 @@ function describeChoice(files: readonly File[]): string {
  * photos already chosen are left out. Every field that is wrong says so beside it.
  */
 export function CreateProfile() {
-  const [files, setFiles] = useState<File[]>([]);
-  const [screened, setScreened] = useState<Omit<ScreenedImages, 'images'> | null>(null);
   const [name, setName] = useState('');
+  const images = useNormalImages((folder) => setName((current) => current || folder || 'New profile'));
+  const files = images.files;
   const profiles = useAppStore((s) => s.profiles);
   const [ratio, setRatio] = useState(String(DEFAULT_CORESET_RATIO));
   const [fp16, setFp16] = useState(false);
@@ -37,50 +27,16 @@ export function CreateProfile() {
   const ratioValue = Number(ratio);
   const ratioOk = ratio.trim() !== '' && ratioValue > 0 && ratioValue <= 1;
   const trimmedName = name.trim();
-  const nameTaken = profiles.some((p) => p.name === trimmedName);
-  const nameProblem = trimmedName === '' ? 'Give the profile a name.' : nameTaken ? `A profile named "${trimmedName}" exists already; choose another name.` : null;
-  const addFiles = (added: File[]) =>
-    void screenImages(added, files).then((r) => {
-      setFiles((current) => [...current, ...r.images]);
-      setScreened({ rejected: r.rejected, duplicates: r.duplicates });
-      if (!name && r.images[0]) setName(r.images[0].webkitRelativePath.split('/')[0] || 'New profile');
-    });
+  const nameProblem = nameProblemOf(name, profiles);
   return (
     <section className="card" aria-labelledby="create-title" data-testid="create-profile" data-build-result-at={build.resultAt ?? ''}>
       <h2 id="create-title">New profile</h2>
-      <FileDrop
-        label="Normal images"
-        hint="Drop defect-free photos of the part here, or choose files. Every photo is learnt, and each is also checked against the others to set the pass/fail line."
-        accept={IMAGE_TYPES}
-        multiple
+      <NormalImagesDrop
+        images={images}
         disabled={build.running}
-        onFiles={addFiles}
-        testId="build-files"
-      >
-        <span className="small" data-testid="build-file-count">
-          {files.length ? `${plural(files.length, 'image')} ${describeChoice(files)} (${formatBytes(files.reduce((n, f) => n + f.size, 0))})` : 'No images chosen yet: add photos of good parts.'}
-        </span>
-        {files.length > 0 && !build.running && (
-          <button type="button" onClick={() => (setFiles([]), setScreened(null))} data-testid="build-clear">
-            Clear
-          </button>
-        )}
-        {screened && screened.rejected.length > 0 && (
-          <ul className="field-problem" data-testid="build-rejected">
-            {screened.rejected.map((r) => (
-              <li key={r.name}>
-                {r.name}: {r.reason}; left out.
-              </li>
-            ))}
-          </ul>
-        )}
-        {screened && screened.duplicates.length > 0 && (
-          <p className="small" data-testid="build-duplicates">
-            {plural(screened.duplicates.length, 'photo')} left out: already chosen ({screened.duplicates.slice(0, 3).map((d) => `${d.name} = ${d.sameAs}`).join('; ')}
-            {screened.duplicates.length > 3 ? '; …' : ''}).
-          </p>
-        )}
-      </FileDrop>
+        hint="Drop defect-free photos of the part here, or choose files or a folder. Every photo is learnt, and each is also checked against the others to set the pass/fail line."
+        testPrefix="build"
+      />
       <div className="form-row">
         <label>
           Profile name
@@ -91,31 +47,36 @@ export function CreateProfile() {
             </span>
           )}
         </label>
-        <label>
-          Coreset ratio
-          <input type="number" min={0.001} max={1} step={0.01} value={ratio} onChange={(e) => setRatio(e.target.value)} disabled={build.running} aria-invalid={!ratioOk} data-testid="build-ratio" />
-          {!ratioOk && (
-            <span className="field-problem" data-testid="build-ratio-problem">
-              A fraction above 0 and at most 1 (e.g. 0.1 keeps a tenth of the patches).
-            </span>
-          )}
-        </label>
-        <label>
-          Backbone
-          <select value={backboneOk ? backboneId : BUNDLED_BACKBONE.id} onChange={(e) => setBackboneId(e.target.value)} disabled={build.running} data-testid="build-backbone">
-            <option value={BUNDLED_BACKBONE.id}>{BUNDLED_BACKBONE.label}</option>
-            {storedBackbones.map((b) => (
-              <option key={b.id} value={b.id} disabled={!supportsPatchCore(b.tapChannels)}>
-                {supportsPatchCore(b.tapChannels) ? b.label : `${b.label} (taps ${b.tapChannels.join(' + ')} ch: not usable for PatchCore)`}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="check">
-          <input type="checkbox" checked={fp16} onChange={(e) => setFp16(e.target.checked)} disabled={build.running} />
-          Store bank as float16
-        </label>
       </div>
+      <details className="advanced-options" data-testid="build-advanced">
+        <summary>Advanced options</summary>
+        <div className="form-row">
+          <label>
+            Coreset ratio
+            <input type="number" min={0.001} max={1} step={0.01} value={ratio} onChange={(e) => setRatio(e.target.value)} disabled={build.running} aria-invalid={!ratioOk} data-testid="build-ratio" />
+            {!ratioOk && (
+              <span className="field-problem" data-testid="build-ratio-problem">
+                A fraction above 0 and at most 1 (e.g. 0.1 keeps a tenth of the patches).
+              </span>
+            )}
+          </label>
+          <label>
+            Backbone
+            <select value={backboneOk ? backboneId : BUNDLED_BACKBONE.id} onChange={(e) => setBackboneId(e.target.value)} disabled={build.running} data-testid="build-backbone">
+              <option value={BUNDLED_BACKBONE.id}>{BUNDLED_BACKBONE.label}</option>
+              {storedBackbones.map((b) => (
+                <option key={b.id} value={b.id} disabled={!supportsPatchCore(b.tapChannels)}>
+                  {supportsPatchCore(b.tapChannels) ? b.label : `${b.label} (taps ${b.tapChannels.join(' + ')} ch: not usable for PatchCore)`}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={fp16} onChange={(e) => setFp16(e.target.checked)} disabled={build.running} />
+            Store bank as float16
+          </label>
+        </div>
+      </details>
       <div className="actions">
         <button
           type="button"
@@ -125,8 +86,7 @@ export function CreateProfile() {
           onClick={() =>
             void buildProfile(files, { name: trimmedName, coresetRatio: ratioValue, dtype: fp16 ? 'float16' : 'float32', backboneId: backboneOk && backboneId !== BUNDLED_BACKBONE.id ? backboneId : undefined }).then((m) => {
               if (!m) return;
-              setFiles([]);
-              setScreened(null);
+              images.clear();
               setName('');
             })
           }

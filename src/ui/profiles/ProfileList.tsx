@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { ProfileMeta } from '../../engine/profile/profile';
 import { deleteProfile, duplicateProfile, exportProfile, importProfile, renameProfile, selectProfile } from '../../state/actions';
 import { useAppStore } from '../../state/app-store';
+import { CopyLinkButton } from '../link/CopyLinkButton';
 import { FileDrop } from '../shell/FileDrop';
 import { formatBytes, plural } from '../shell/format';
 import '../teach/teach.css';
@@ -92,6 +93,7 @@ function ProfileRow({ meta, selected }: { meta: ProfileMeta; selected: boolean }
         <button type="button" onClick={() => void exportProfile(meta.id)} data-testid="export-button">
           Export
         </button>
+        <CopyLinkButton profileId={meta.id} updatedAt={meta.updatedAt} />
         {confirmDelete ? (
           <>
             <button type="button" className="danger" onClick={() => void deleteProfile(meta.id)}>

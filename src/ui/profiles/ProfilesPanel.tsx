@@ -1,14 +1,12 @@
-import { BackbonesSection } from '../backbones/BackbonesSection';
 import { CreateProfile } from './CreateProfile';
 import { ProfileList } from './ProfileList';
 
-/** Build profiles from normal images and manage the saved ones. */
+/** Build profiles from normal images and manage the saved ones, side by side (stacked on narrow screens). */
 export function ProfilesPanel() {
   return (
-    <div className="panel" data-testid="profiles-panel">
-      <CreateProfile />
+    <section className="layout" data-testid="profiles-panel" aria-label="Profiles">
       <ProfileList />
-      <BackbonesSection />
-    </div>
+      <CreateProfile />
+    </section>
   );
 }

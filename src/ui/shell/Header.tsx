@@ -1,27 +1,26 @@
-import { chooseBackend } from '../../state/engine-actions';
-import { BACKEND_LABELS, BACKEND_NAMES, useAppStore } from '../../state/app-store';
-import type { BackendChoice } from '../../state/app-store';
-import { plural } from './format';
+import { BACKEND_LABELS, useAppStore } from '../../state/app-store';
+import { goTo } from './route';
 import { ProgressBar } from './ProgressBar';
 
-/** App name, the backend badge with the reason for the choice, and the backend override. */
+/**
+ * App name and a plain engine status ("Ready", "Starting…"); the backend itself, its reason and the override
+ * live on the Advanced page. The status keeps the backend in data attributes (and its tooltip) for those who look.
+ */
 export function Header() {
   const backend = useAppStore((s) => s.backend);
   const status = useAppStore((s) => s.engineStatus);
-  const choice = useAppStore((s) => s.backendChoice);
   const progress = useAppStore((s) => s.engineProgress);
-  const error = useAppStore((s) => s.engineError);
-  const busy = useAppStore((s) => s.build.running || s.bench.running || s.scoring.running);
-  const label = backend ? BACKEND_LABELS[backend.name] : status === 'error' ? 'unavailable' : 'starting…';
+  const plain = status === 'ready' ? 'Ready' : status === 'error' ? 'Engine unavailable' : 'Starting…';
   return (
     <header className="header">
       <div className="brand">
         <h1>Anomaly Inspector</h1>
-        <span className="muted small">PatchCore in your browser. No image leaves this device.</span>
+        <span className="muted small">Finds defects in photos of parts. No image leaves this device.</span>
       </div>
       <div className="backend">
         <div className="backend-row">
-          <span
+          <button
+            type="button"
             className={`badge badge-${backend?.name ?? 'none'}`}
             data-testid="backend-badge"
             data-backend={backend?.name ?? ''}
@@ -29,33 +28,13 @@ export function Header() {
             data-status={status}
             data-wasm-threads={backend?.wasm?.threads ?? ''}
             data-wasm-threaded={backend?.wasm ? String(backend.wasm.threadedBuild) : ''}
-            title={backend?.reason}
+            title={backend ? `${BACKEND_LABELS[backend.name]}: ${backend.reason} (Advanced to change)` : undefined}
+            onClick={() => goTo('advanced')}
           >
-            {label}
-            {backend?.name === 'wasm' && backend.wasm ? ` · ${plural(backend.wasm.threads, 'thread')}` : ''}
-          </span>
-          <label className="inline">
-            <span className="muted small">Backend</span>
-            <select
-              aria-label="Backend"
-              data-testid="backend-select"
-              value={choice}
-              disabled={status === 'starting' || status === 'switching' || busy}
-              onChange={(e) => void chooseBackend(e.target.value as BackendChoice)}
-            >
-              <option value="auto">Automatic (fastest)</option>
-              {BACKEND_NAMES.map((n) => (
-                <option key={n} value={n}>
-                  {BACKEND_LABELS[n]}
-                </option>
-              ))}
-            </select>
-          </label>
+            {plain}
+          </button>
         </div>
-        <p className="reason small" data-testid="backend-reason">
-          {status === 'error' ? error : backend?.reason ?? 'Starting the engine…'}
-        </p>
-        {(status === 'starting' || status === 'switching') && progress && <ProgressBar progress={progress} label="Engine start" testId="engine-progress" />}
+        {(status === 'starting' || status === 'switching') && progress && <ProgressBar progress={progress} label="Getting ready" testId="engine-progress" />}
       </div>
     </header>
   );

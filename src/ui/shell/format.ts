@@ -13,11 +13,11 @@ export function formatBytes(n: number): string {
 }
 
 const STAGES: Record<string, string> = {
-  features: 'Extracting features',
-  coreset: 'Selecting the coreset',
-  calibrate: 'Calibrating the threshold',
-  model: 'Loading the model',
-  calibration: 'Measuring backends',
+  features: 'Learning the photos',
+  coreset: 'Choosing what to remember',
+  calibrate: 'Setting the pass/fail line',
+  model: 'Loading',
+  calibration: 'Measuring this device',
   benchmark: 'Benchmarking',
   scoring: 'Scoring',
   'base model': 'Reading the base model',

@@ -1,21 +1,31 @@
 import { useSyncExternalStore } from 'react';
 
 /**
- * The app's views, chosen by the URL hash: `#/live` (camera), `#/evaluate` (metrics on a labelled folder), `#/train`
- * (ToCoAD fine-tuning of the extractor), `#/demo` (the shareable demo; `?demo=1`
- * opens it too), anything else the profiles view. A hash keeps every view on the one static page,
- * so any static host (and the service worker) serves it.
+ * The app's views, chosen by the URL hash. `#/` is the home: the Start screen (three ways in) until a profile of
+ * the person's own exists, then Inspect. `#/start` and `#/inspect` name those two directly; `#/live` (camera),
+ * `#/history` (the inspection log), `#/evaluate` (metrics on a labelled folder), `#/train` (fine-tuning),
+ * `#/advanced` (engine, benchmark, backbones) and `#/demo` (the shareable demo; `?demo=1` opens it too).
+ * A hash keeps every view on the one static page, so any static host (and the service worker) serves it.
  */
-export type Route = 'home' | 'live' | 'demo' | 'evaluate' | 'train';
+export type Route = 'home' | 'start' | 'inspect' | 'live' | 'history' | 'demo' | 'evaluate' | 'train' | 'advanced';
+
+const NAMED: readonly Route[] = ['start', 'inspect', 'live', 'history', 'demo', 'evaluate', 'train', 'advanced'];
 
 export function routeOf(hash: string, search = ''): Route {
   const h = hash.replace(/^#\/?/, '').split(/[/?]/)[0];
-  if (h === 'live') return 'live';
-  if (h === 'demo') return 'demo';
-  if (h === 'evaluate') return 'evaluate';
-  if (h === 'train') return 'train';
+  const named = NAMED.find((r) => r === h);
+  if (named) return named;
   if (!h && new URLSearchParams(search).get('demo') === '1') return 'demo';
   return 'home';
+}
+
+/** What `#/` shows: Start for a newcomer (no profile of their own yet), else Inspect. */
+export function homeView(ownProfiles: number): 'start' | 'inspect' {
+  return ownProfiles > 0 ? 'inspect' : 'start';
+}
+
+export function hrefOf(route: Route): string {
+  return route === 'home' ? '#/' : `#/${route}`;
 }
 
 function subscribe(onChange: () => void): () => void {
@@ -29,7 +39,7 @@ export function useRoute(): Route {
 
 /** Goes to a view; leaving the demo also drops `?demo=1`, so the hash decides from then on. */
 export function goTo(route: Route): void {
-  const hash = route === 'home' ? '#/' : `#/${route}`;
+  const hash = hrefOf(route);
   if (window.location.search.includes('demo=1')) window.history.pushState(null, '', window.location.pathname + hash);
   else window.location.hash = hash;
   window.dispatchEvent(new HashChangeEvent('hashchange'));

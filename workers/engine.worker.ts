@@ -26,7 +26,7 @@ import { loadProfile } from './handlers/load-profile';
 import { exportProfile, importProfile } from './handlers/profile-files';
 import { score, scoreFrame } from './handlers/score';
 import { teach } from './handlers/teach';
-import { trainPause, trainStart } from './handlers/train';
+import { trainEstimate, trainPause, trainStart } from './handlers/train';
 import type { Handler, Req } from './handlers/types';
 import { Session } from './session';
 import { fetchSource } from './session/model-files';
@@ -75,8 +75,9 @@ const backendHandlers: { [K in BackendRequestType]: Handler<K> } = {
   teach,
   bench,
   'train-start': trainStart,
+  'train-estimate': trainEstimate,
 };
-type BackendRequestType = 'init' | 'set-backend' | 'build' | 'load-profile' | 'convert-backbone' | 'score' | 'score-frame' | 'evaluate' | 'teach' | 'bench' | 'train-start';
+type BackendRequestType = 'init' | 'set-backend' | 'build' | 'load-profile' | 'convert-backbone' | 'score' | 'score-frame' | 'evaluate' | 'teach' | 'bench' | 'train-start' | 'train-estimate';
 
 async function handle(req: EngineRequest, signal: AbortSignal, onProgress: (p: Progress) => void): Promise<Result> {
   throwIfAborted(signal);

@@ -82,10 +82,10 @@ async function readSet(): Promise<{ files: EvalFile[]; transfer: ArrayBuffer[] }
   return { files, transfer: files.flatMap((f) => (f.mask ? [f.bytes, f.mask] : [f.bytes])) };
 }
 
-/** Scores the folder against the selected profile in the worker. */
-export async function runEvaluation(): Promise<void> {
+/** Scores the folder against the selected profile (or the one named, e.g. by the Train view's before/after) in the worker. */
+export async function runEvaluation(which?: string): Promise<void> {
   const { layout, running, reading } = get();
-  const profileId = useAppStore.getState().selectedId;
+  const profileId = which ?? useAppStore.getState().selectedId;
   const profile = useAppStore.getState().profiles.find((p) => p.id === profileId);
   if (running || reading || !layout || layout.problem) return;
   if (!profileId || !profile) {

@@ -4,15 +4,16 @@
  * and checkpoints as events), paused/resumed/cancelled, resumed after a reload from the stored checkpoint, and its
  * result (a backbone the worker stored) exported or used to build a profile. No tfjs here.
  */
-import { isAbortError } from '../engine/progress';
 import type { TrainRunRecord } from '../storage/training-store';
 import { newRunId } from '../storage/training-store';
-import type { FileBytes, TrainEvent, TrainSettings } from '../worker-bridge/protocol';
+import type { FileBytes, TrainSettings } from '../worker-bridge/protocol';
 import { buildProfile } from './actions';
 import { pushAlert } from './app-store';
-import { BUNDLED_BACKBONE, exportBackbone, refreshBackbones, useBackbones } from './backbones';
+import { BUNDLED_BACKBONE, exportBackbone, useBackbones } from './backbones';
 import type { PickedFile } from './inspect-actions';
-import { engine, trainingStore } from './services';
+import { trainingStore } from './services';
+import { cancelEstimate, scheduleEstimate } from './train-estimate';
+import { run, toBytes } from './train-run';
 import { useTrainStore } from './train-store';
 import { TRAINING_ELSEWHERE, withTrainingLock } from './training-lock';
 import { DEFAULT_CORESET_RATIO } from '../engine/patchcore/defaults';
@@ -24,20 +25,18 @@ const get = useTrainStore.getState;
 let chosen: File[] = [];
 /** Anomaly source images chosen for the generator (optional). */
 let chosenTextures: File[] = [];
-let controller: AbortController | null = null;
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
-const stageName = (stage: 1 | 2) => (stage === 1 ? 'I' : 'II');
 
-/** "stage I, 3 of 10 epochs done" for a checkpoint position (stage 2 with 0 epochs = the end of stage I). */
-export function describePosition(at: { stage: 1 | 2; epochsDone: number }, settings?: TrainSettings): string {
-  if (at.stage === 2 && at.epochsDone === 0) return 'the end of stage I';
-  const total = settings ? (at.stage === 1 ? settings.stage1Epochs : settings.stage2Epochs) : at.epochsDone;
-  return `stage ${stageName(at.stage)}, ${at.epochsDone}${settings ? ` of ${total}` : ''} epoch${total === 1 ? '' : 's'} done`;
-}
+export { cancelTraining, describePosition, pauseTraining, resumeTraining } from './train-run';
 
 export function setTrainSettings(patch: Partial<TrainSettings>): void {
   set({ settings: { ...get().settings, ...patch } });
+}
+
+/** Measures (or, when only the counts changed, recomputes) the expected duration of a run on the chosen images, debounced. */
+export function scheduleTrainEstimate(): void {
+  scheduleEstimate(chosen);
 }
 
 export function setTrainBackbone(id: string): void {
@@ -95,11 +94,6 @@ export async function loadStoredRun(): Promise<void> {
   }
 }
 
-async function toBytes(files: { name: string; data: Blob | ArrayBuffer }[]): Promise<FileBytes[]> {
-  return Promise.all(files.map(async (f) => ({ name: f.name, bytes: f.data instanceof ArrayBuffer ? f.data.slice(0) : await f.data.arrayBuffer() })));
-}
-
-/** Starts a new run on the chosen images (replacing any stored run). */
 /**
  * Starts a new run. An unfinished run stored in this browser with a checkpoint (interrupted, cancelled or failed
  * after an epoch) would be replaced: unless `discardUnfinished`, the view is asked to confirm first
@@ -131,6 +125,7 @@ export function keepUnfinishedRun(): void {
 }
 
 async function startLocked(baseLabel: string, settings: TrainSettings, backboneId: string, dataset: string): Promise<void> {
+  cancelEstimate();
   set({ running: true, error: null, history: [], steps: [], samples: [], checkpoint: null, progress: null, profile: null, resumedAt: null });
   let record: TrainRunRecord;
   try {
@@ -157,6 +152,7 @@ export async function resumeStoredRun(): Promise<void> {
 async function resumeLocked(): Promise<void> {
   const { running } = get();
   if (running) return;
+  cancelEstimate();
   set({ running: true, error: null, samples: [], progress: null, profile: null });
   let record: TrainRunRecord | null;
   let files: FileBytes[];
@@ -177,93 +173,6 @@ async function resumeLocked(): Promise<void> {
   await run(record, files, textures, parts);
 }
 
-async function run(record: TrainRunRecord, files: FileBytes[], textures: FileBytes[], resume: Blob[] | undefined): Promise<void> {
-  controller = new AbortController();
-  const signal = controller.signal;
-  const atStart = { history: get().history, steps: get().steps };
-  // Checkpoints are stored one after the other, in the order they come; the result waits for the last one.
-  let saving: Promise<unknown> = Promise.resolve();
-  const onEvent = (e: TrainEvent) => {
-    switch (e.kind) {
-      case 'start':
-        set({ options: e.options, backend: e.backend, resumedAt: e.resumedAt, history: atStart.history, steps: atStart.steps, paused: false });
-        break;
-      case 'step':
-        set({ steps: [...get().steps, e.report] });
-        break;
-      case 'epoch':
-        set({ history: [...get().history, e.report] });
-        break;
-      case 'samples':
-        set({ samples: [...get().samples.filter((s) => s.stage !== e.stage), { stage: e.stage, epoch: e.epoch, samples: e.samples }] });
-        break;
-      case 'state':
-        set({ paused: e.state === 'paused' });
-        break;
-      case 'checkpoint': {
-        const losses = { history: get().history, steps: get().steps };
-        const at = { stage: e.stage, epochsDone: e.epochsDone };
-        saving = saving
-          .then(() => trainingStore().saveCheckpoint(record.id, e.parts, at, losses))
-          .then((r) => set({ record: r, checkpoint: r.checkpoint }))
-          .catch((err) => pushAlert('error', `The checkpoint at ${describePosition(at)} could not be stored (the previous one is kept): ${message(err)}`));
-        break;
-      }
-    }
-  };
-  try {
-    const transfer = [...files, ...textures].map((f) => f.bytes);
-    const result = await engine().request(
-      'train-start',
-      { settings: record.settings, backboneId: record.backboneId, files, ...(textures.length ? { textures } : {}), resume, dataset: record.dataset },
-      { signal, onProgress: (progress) => set({ progress }), onEvent, transfer },
-    );
-    await saving;
-    const done = await trainingStore()
-      .finish(record.id, { backbone: result.backbone, seconds: result.seconds.total, backend: result.backend, textures: result.textures }, { history: result.history, steps: get().steps })
-      .catch((e) => {
-        pushAlert('error', `The finished run could not be recorded: ${message(e)}`);
-        return { ...record, status: 'done' as const, result: { backbone: result.backbone, seconds: result.seconds.total, backend: result.backend } };
-      });
-    set({ record: done, history: result.history, checkpoint: null });
-    await refreshBackbones();
-    pushAlert('info', `Fine-tuned backbone "${result.backbone.label}" stored (${result.seconds.total.toFixed(0)} s on ${result.backend}).`);
-  } catch (e) {
-    await saving;
-    const cp = get().checkpoint;
-    const kept = cp ? ` The checkpoint at ${describePosition(cp, record.settings)} is kept: Resume continues from it.` : ' No epoch was finished, so Resume starts again from the beginning.';
-    if (isAbortError(e)) {
-      const r = await trainingStore().setStatus(record.id, 'stopped').catch(() => null);
-      if (r) set({ record: r });
-      pushAlert('info', `Training cancelled; no backbone was saved.${kept}`);
-    } else {
-      const text = `Training failed: ${message(e)}`;
-      const r = await trainingStore().setStatus(record.id, 'failed', { error: text }).catch(() => null);
-      if (r) set({ record: r });
-      set({ error: text + (cp ? kept : '') });
-    }
-  } finally {
-    controller = null;
-    set({ running: false, pauseRequested: false, paused: false, progress: null });
-  }
-}
-
-export async function pauseTraining(): Promise<void> {
-  if (!get().running) return;
-  set({ pauseRequested: true });
-  await engine().request('train-pause', {});
-}
-
-export async function resumeTraining(): Promise<void> {
-  set({ pauseRequested: false });
-  await engine().request('train-resume', {});
-}
-
-export function cancelTraining(): void {
-  controller?.abort();
-}
-
-/** Deletes the stored run (images and checkpoint); the fine-tuned backbone, if any, stays. */
 /** Discards the stored run; refused while another tab trains (the stored run may be that tab's). */
 export async function discardStoredRun(): Promise<void> {
   if (get().running) return;
@@ -283,14 +192,19 @@ export function exportTrainedBackbone(): Promise<void> {
   return id ? exportBackbone(id) : Promise.resolve();
 }
 
+/** The run's own training images: the ones chosen in this page, or those stored with the run. */
+export async function runImages(record: TrainRunRecord): Promise<File[]> {
+  const stored = chosen.length === record.images.length ? chosen.map((f) => ({ name: f.name, data: f as Blob })) : await trainingStore().images(record);
+  return stored.map((f) => (f.data instanceof File ? f.data : new File([f.data], f.name)));
+}
+
 /** Builds a profile from the run's own images on the fine-tuned backbone (the build form's request). */
 export async function buildProfileFromRun(): Promise<void> {
   const record = get().record;
   const backbone = record?.result?.backbone;
   if (!record || !backbone) return;
   try {
-    const stored = chosen.length === record.images.length ? chosen.map((f) => ({ name: f.name, data: f as Blob })) : await trainingStore().images(record);
-    const files = stored.map((f) => (f.data instanceof File ? f.data : new File([f.data], f.name)));
+    const files = await runImages(record);
     const meta = await buildProfile(files, { name: `${record.dataset} (${backbone.id})`, coresetRatio: DEFAULT_CORESET_RATIO, dtype: 'float32', backboneId: backbone.id });
     if (meta) set({ profile: { id: meta.id, name: meta.name } });
   } catch (e) {

@@ -10,6 +10,8 @@ import type { TrainRunRecord } from '../storage/training-store';
 import type { BackendName, TrainSample } from '../worker-bridge/protocol';
 import { DEFAULT_TRAIN_SETTINGS } from '../engine/tocoad/settings';
 import type { TrainSettings } from '../engine/tocoad/settings';
+import type { CalibrationTimes, TrainEstimate } from '../engine/tocoad/estimate';
+import type { ProofState } from './train-proof-verdict';
 
 export type { TrainSample };
 
@@ -24,6 +26,20 @@ export interface SampleSet {
   epoch: number;
   samples: TrainSample[];
 }
+
+/** The measured calibration behind the expected duration shown before Start (src/state/train-estimate.ts). */
+export interface EstimateState {
+  status: 'idle' | 'waiting' | 'measuring' | 'ready' | 'error';
+  progress: Progress | null;
+  calibration: CalibrationTimes | null;
+  /** What the calibration was asked for (see estimateKey). */
+  key: string | null;
+  /** Where and at what it was measured, and how long measuring took. */
+  at: { backend: BackendName; imageSize: number; microBatch: number; seconds: number } | null;
+  error: string | null;
+}
+
+export const IDLE_ESTIMATE: EstimateState = { status: 'idle', progress: null, calibration: null, key: null, at: null, error: null };
 
 interface TrainState {
   settings: TrainSettings;
@@ -53,6 +69,13 @@ interface TrainState {
   confirmDiscard: boolean;
   /** The profile built from the run's images on the new backbone. */
   profile: { id: string; name: string } | null;
+  estimate: EstimateState;
+  /** When `progress` came (performance.now()), for a time left that counts down between reports. */
+  progressAt: number;
+  /** The running run's plan from the estimate (null: none was measured for it), for the total ETA. */
+  runPlan: TrainEstimate | null;
+  /** Before and after: the base and the fine-tuned backbone evaluated on a labelled folder. */
+  proof: ProofState;
 }
 
 export const useTrainStore = create<TrainState>()(() => ({
@@ -76,4 +99,8 @@ export const useTrainStore = create<TrainState>()(() => ({
   error: null,
   confirmDiscard: false,
   profile: null,
+  estimate: IDLE_ESTIMATE,
+  runPlan: null,
+  progressAt: 0,
+  proof: { status: 'idle', error: null, verdict: null },
 }));

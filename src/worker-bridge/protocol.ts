@@ -15,6 +15,7 @@ import type { Progress } from '../engine/progress';
 import type { ProfileMeta } from '../engine/profile/profile';
 import type { StoredBank } from '../engine/profile/stored-bank';
 import type { TrainSettings } from '../engine/tocoad/settings';
+import type { CalibrationTimes } from '../engine/tocoad/estimate';
 import type { BackboneInfo } from '../storage/backbone-store';
 import type { EpochReport, StepReport, ToCoADOptions } from '../engine/tocoad/trainer';
 
@@ -236,6 +237,24 @@ export interface TrainResult {
   textures: number;
 }
 
+/**
+ * 'train-estimate': a calibration of a training run (one epoch of two micro-batches per stage, at the settings' image
+ * size and micro-batch, on the active backend) on the first images; the page multiplies it out (src/engine/tocoad/estimate.ts).
+ */
+export interface TrainEstimateRequest {
+  settings: TrainSettings;
+  backboneId: string;
+  /** The first training images (two micro-batches' worth are used; fewer are repeated). */
+  files: FileBytes[];
+}
+
+export interface TrainEstimateResult {
+  calibration: CalibrationTimes;
+  backend: BackendName;
+  /** Seconds the calibration took. */
+  seconds: number;
+}
+
 /** Requests, by type. */
 export interface RequestMap {
   init: { choice: BackendChoice; calibration?: Calibration | null };
@@ -266,6 +285,8 @@ export interface RequestMap {
   /** Pauses / resumes the running training (answered at once; takes effect between micro-batches). */
   'train-pause': Record<string, never>;
   'train-resume': Record<string, never>;
+  /** Measures a training run's cost before it starts (cancellable; runs in the queue like a build). */
+  'train-estimate': TrainEstimateRequest;
   /** Aborts request `target`. */
   cancel: { target: number };
   /** Testing aid: destroys the WebGPU device as a driver reset would. */
@@ -291,6 +312,7 @@ export interface ResultMap {
   'train-start': TrainResult;
   'train-pause': { training: boolean };
   'train-resume': { training: boolean };
+  'train-estimate': TrainEstimateResult;
   cancel: { cancelled: boolean };
   'debug-lose-device': { lost: boolean };
 }

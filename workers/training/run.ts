@@ -13,7 +13,7 @@ import { stageReporter, throwIfAborted } from '../../src/engine/progress';
 import { decodeCheckpoint } from '../../src/engine/tocoad/checkpoint';
 import type { ToCoADOptions } from '../../src/engine/tocoad/trainer';
 import { resolveOptions, trainToCoAD } from '../../src/engine/tocoad/trainer';
-import type { FileBytes, TrainResult, TrainStart } from '../../src/worker-bridge/protocol';
+import type { FileBytes, TrainResult, TrainSettings, TrainStart } from '../../src/worker-bridge/protocol';
 import { checkImageBytes } from '../decode';
 import { ReportingGate, setActiveRun, untilIdle } from './pause';
 import { save } from './save';
@@ -22,9 +22,8 @@ import type { TrainingHost } from './host';
 
 const SAMPLE_COUNT = 4;
 
-
 /** Refuses files that are not images before anything is loaded, naming every one. */
-function checkFiles(files: FileBytes[], what: string): void {
+export function checkFiles(files: FileBytes[], what: string): void {
   const bad: string[] = [];
   for (const f of files) {
     try {
@@ -39,7 +38,7 @@ function checkFiles(files: FileBytes[], what: string): void {
 const OOM = /out of memory|memory access out of bounds|allocation failed|Array buffer allocation|WebAssembly\.Memory|Aborted\(OOM\)|Failed to allocate/i;
 
 /** Reads the base backbone with its training-only weights, with messages that say what to do. */
-async function readBase(host: TrainingHost, id: string, onProgress: (p: Progress) => void): Promise<TrainableSource> {
+export async function readBase(host: Pick<TrainingHost, 'baseSource'>, id: string, onProgress: (p: Progress) => void): Promise<TrainableSource> {
   const { source, where, bundled } = await host.baseSource(id);
   const report = stageReporter('base model', 100, onProgress);
   try {
@@ -53,16 +52,9 @@ async function readBase(host: TrainingHost, id: string, onProgress: (p: Progress
   }
 }
 
-/** Runs one fine-tuning; the result is stored as a backbone. Cancel through `signal` (a paused run is released). */
-export async function runTraining(req: TrainStart, signal: AbortSignal, onProgress: (p: Progress) => void, host: TrainingHost): Promise<TrainResult> {
-  await untilIdle();
-  const t0 = performance.now();
-  const files = req.files;
-  if (files.length === 0) throw new Error('no training images: add normal (defect-free) images of the part first');
-  checkFiles(files, 'training images');
-  checkFiles(req.textures ?? [], 'texture images');
-  const s = req.settings;
-  const requested: Partial<ToCoADOptions> = {
+/** The trainer's options for the Train view's settings (the rest are the trainer's defaults). */
+export function requestedOptions(s: TrainSettings): Partial<ToCoADOptions> {
+  return {
     imageSize: s.imageSize,
     batchSize: s.batchSize,
     microBatch: s.microBatch,
@@ -74,6 +66,17 @@ export async function runTraining(req: TrainStart, signal: AbortSignal, onProgre
     seed: s.seed,
     generator: { ...resolveOptions().generator, kind: s.generator },
   };
+}
+
+/** Runs one fine-tuning; the result is stored as a backbone. Cancel through `signal` (a paused run is released). */
+export async function runTraining(req: TrainStart, signal: AbortSignal, onProgress: (p: Progress) => void, host: TrainingHost): Promise<TrainResult> {
+  await untilIdle();
+  const t0 = performance.now();
+  const files = req.files;
+  if (files.length === 0) throw new Error('no training images: add normal (defect-free) images of the part first');
+  checkFiles(files, 'training images');
+  checkFiles(req.textures ?? [], 'texture images');
+  const requested = requestedOptions(req.settings);
   let options = resolveOptions(requested);
   const resume = req.resume?.length ? await joinParts(req.resume) : undefined;
   let resumedAt: { stage: 1 | 2; epochsDone: number } | null = null;

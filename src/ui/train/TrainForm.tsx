@@ -9,6 +9,7 @@ import type { PickedFile } from '../../state/inspect-actions';
 import { FileDrop, IMAGE_TYPES } from '../shell/FileDrop';
 import { formatBytes, plural } from '../shell/format';
 import { settingsProblems } from './settings';
+import { TrainEstimate } from './TrainEstimate';
 import { supportsPatchCore } from '../../engine/backbones/spec';
 
 type NumberKey = Exclude<keyof TrainSettings, 'generator'>;
@@ -156,6 +157,7 @@ export function TrainForm() {
           Add normal images (files or a folder) to start.
         </p>
       )}
+      <TrainEstimate />
       <div className="actions">
         <button type="button" className="primary" data-testid="train-start" disabled={!ready || running || images.count === 0 || problemList.length > 0} onClick={() => void startTraining()}>
           Start training

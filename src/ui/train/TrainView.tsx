@@ -20,6 +20,8 @@ import { ProgressBar } from '../shell/ProgressBar';
 import { LossCharts } from './LossCharts';
 import { SampleStrip } from './SampleStrip';
 import { TrainForm } from './TrainForm';
+import { TotalEta } from './TrainEstimate';
+import { TrainProof } from './TrainProof';
 import './train.css';
 import { supportsPatchCore } from '../../engine/backbones/spec';
 
@@ -67,6 +69,7 @@ const RunControls = memo(function RunControls() {
   return (
     <div className="train-run" data-testid="train-running">
       <ProgressBar progress={progress} label="Training progress" testId="train-progress" />
+      <TotalEta />
       <p className="small muted" data-testid="train-state" data-state={state}>
         {state === 'paused' ? 'Paused. The engine keeps the run in memory; other engine work waits until it is resumed or cancelled.' : state === 'pausing' ? 'Pausing after the current micro-batch…' : 'Training'}
         {backend && ` on ${backend}`}
@@ -150,7 +153,7 @@ function Result() {
             href="#/"
             onClick={(e) => {
               e.preventDefault();
-              goTo('home');
+              goTo('inspect');
             }}
           >
             Inspect with it
@@ -179,6 +182,7 @@ export function TrainView() {
       <TrainForm />
       <RunSection />
       <Result />
+      <TrainProof />
     </main>
   );
 }

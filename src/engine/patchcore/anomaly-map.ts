@@ -45,19 +45,23 @@ function reflectIndex(i: number, n: number): number {
 export function gaussianBlur(src: Float32Array, h: number, w: number, sigma: number): Float32Array {
   const k = gaussianKernel(sigma);
   const r = (k.length - 1) / 2;
+  // Each line is copied once with its reflected borders, so the taps need no index arithmetic (same sums, same order).
+  const line = new Float64Array(Math.max(h, w) + 2 * r);
   const tmp = new Float64Array(h * w);
   for (let y = 0; y < h; y++) {
+    for (let i = -r; i < w + r; i++) line[i + r] = src[y * w + reflectIndex(i, w)];
     for (let x = 0; x < w; x++) {
       let s = 0;
-      for (let t = -r; t <= r; t++) s += k[t + r] * src[y * w + reflectIndex(x + t, w)];
+      for (let t = 0; t < k.length; t++) s += k[t] * line[x + t];
       tmp[y * w + x] = s;
     }
   }
   const out = new Float32Array(h * w);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
+  for (let x = 0; x < w; x++) {
+    for (let i = -r; i < h + r; i++) line[i + r] = tmp[reflectIndex(i, h) * w + x];
+    for (let y = 0; y < h; y++) {
       let s = 0;
-      for (let t = -r; t <= r; t++) s += k[t + r] * tmp[reflectIndex(y + t, h) * w + x];
+      for (let t = 0; t < k.length; t++) s += k[t] * line[y + t];
       out[y * w + x] = s;
     }
   }

@@ -21,17 +21,23 @@ const POWER_ITERATIONS = 12;
 
 /** Orthonormalises the columns of `m` ([rows, cols] row-major, float64) in place (modified Gram-Schmidt). */
 function orthonormalizeColumns(m: Float64Array, rows: number, cols: number): void {
+  // Worked on a column-major copy (contiguous columns), with the same operations in the same order as on `m`.
+  const c = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) c[j * rows + r] = m[r * cols + j];
   for (let j = 0; j < cols; j++) {
+    const cj = j * rows;
     for (let k = 0; k < j; k++) {
+      const ck = k * rows;
       let dot = 0;
-      for (let r = 0; r < rows; r++) dot += m[r * cols + j] * m[r * cols + k];
-      for (let r = 0; r < rows; r++) m[r * cols + j] -= dot * m[r * cols + k];
+      for (let r = 0; r < rows; r++) dot += c[cj + r] * c[ck + r];
+      for (let r = 0; r < rows; r++) c[cj + r] -= dot * c[ck + r];
     }
     let norm = 0;
-    for (let r = 0; r < rows; r++) norm += m[r * cols + j] ** 2;
+    for (let r = 0; r < rows; r++) norm += c[cj + r] ** 2;
     norm = Math.sqrt(norm) || 1;
-    for (let r = 0; r < rows; r++) m[r * cols + j] /= norm;
+    for (let r = 0; r < rows; r++) c[cj + r] /= norm;
   }
+  for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) m[r * cols + j] = c[j * rows + r];
 }
 
 export async function principalBasis(rows: Float32Array, dim: number, subspaceDim: number): Promise<PrincipalBasis> {

@@ -42,8 +42,9 @@ describe('subspace-pruned exact search', () => {
       let maxRel = 0;
       for (let i = 0; i < n; i++) maxRel = Math.max(maxRel, Math.abs(got[i] - full[i]) / Math.max(full[i], 1e-6));
       expect(maxRel).toBeLessThan(1e-4);
-      if (noise < 1) expect(index.lastUnresolved).toBeLessThan(n * 0.1);
-      else expect(index.lastUnresolved).toBeGreaterThan(0);
+      // A tight bound rules out almost every row without its exact distance; a loose one still gives exact results.
+      if (noise < 1) expect(index.lastExact).toBeLessThan(n * m * 0.02);
+      else expect(index.lastExact).toBeGreaterThan(n);
       tf.dispose([q, fullT]);
       index.dispose();
       disposeBank(mem);

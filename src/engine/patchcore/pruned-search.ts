@@ -1,167 +1,235 @@
 import * as tf from '../tf';
 import { principalBasis } from './principal';
 import type { MemoryBankTensors } from './nearest';
-import { BANK_BLOCK_ROWS, nearestSquaredDistances } from './nearest';
+import { BANK_BLOCK_ROWS } from './nearest';
+import type { ClusteredBank } from './cluster-scan';
+import { residualInterval, scanNearest } from './cluster-scan';
 
 /**
- * Exact nearest-neighbour search with a principal-subspace lower bound.
+ * Exact nearest-neighbour search over the bank's principal subspace.
  *
- * For an orthonormal basis V of the bank's top principal directions, |V'(q - b)|^2 <= |q - b|^2
- * for every bank row b. On real patch features 128 directions hold ~96 % of the variance, so the
- * bound is tight: the few rows with the smallest bound (computed as one small matMul) almost always
- * contain the nearest row. Each query's best exact distance among those candidates is accepted only
- * when it is below the smallest bound of every row not examined; the rare query where that fails is
- * searched in full. The result equals the full search up to float rounding (tested), at a fraction
- * of its cost.
+ * The bank's rows are projected on an orthonormal basis V of its top principal directions (on real patch features
+ * 128 directions hold ~96 % of the variance) and grouped in clusters there (k-means). Each query is projected once
+ * (two small matMuls on the tfjs backend), then scanned on the host (./cluster-scan.ts): lower bounds that hold for
+ * every row they skip rule out whole clusters and most rows, and the few rows left get their exact distance. The
+ * neighbouring patch's nearest row is tried first, which makes the bound tight from the start. No row is ever
+ * skipped unless its distance provably reaches the best found, so the result is the exact nearest distance (ties
+ * and float rounding aside; tested against the full search).
  */
-/** A search's candidates: per query, the t rows of smallest lower bound, with the bounds; the queries on the host. */
-interface Candidates {
-  n: number;
-  m: number;
-  t: number;
-  idx: Int32Array;
-  lb: Float32Array;
-  qn: Float32Array;
-  q: Float32Array;
+export const SUBSPACE_DIM = 128;
+/** Bank rows per cluster, on average. */
+export const ROWS_PER_CLUSTER = 32;
+const KMEANS_ITERATIONS = 3;
+
+/**
+ * The basis with every column that is not orthonormal to the kept ones (to 1e-7) set to zero: a degenerate bank
+ * (fewer distinct rows than directions) can leave power iteration with columns that are noise. Zero columns keep the
+ * bounds true; a basis that is not orthonormal would not.
+ */
+export function orthonormalOnly(basis: Float64Array, dim: number, p: number): Float64Array {
+  const out = Float64Array.from(basis);
+  const kept: number[] = [];
+  for (let j = 0; j < p; j++) {
+    const dot = (a: number, b: number) => {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += out[d * p + a] * out[d * p + b];
+      return s;
+    };
+    if (Math.abs(dot(j, j) - 1) <= 1e-7 && kept.every((k) => Math.abs(dot(j, k)) <= 1e-7)) kept.push(j);
+    else for (let d = 0; d < dim; d++) out[d * p + j] = 0;
+  }
+  return out;
 }
 
-export const SUBSPACE_DIM = 128;
-export const CANDIDATES = 48;
+/** Nearest centre of each row ([m, p] rows, [k, p] centres), on the tfjs backend, block by block. */
+async function assignToCentres(x: Float32Array, p: number, centres: Float32Array): Promise<Int32Array> {
+  const m = x.length / p;
+  const k = centres.length / p;
+  const out = new Int32Array(m);
+  // Transposed once: tfjs' WASM matMul is far slower with a transposed right operand.
+  const c = tf.tidy(() => tf.transpose(tf.tensor2d(centres, [k, p])) as tf.Tensor2D);
+  try {
+    const cNorm = tf.tidy(() => tf.expandDims(tf.sum(tf.square(c), 0), 0));
+    try {
+      for (let start = 0; start < m; start += BANK_BLOCK_ROWS) {
+        const size = Math.min(BANK_BLOCK_ROWS, m - start);
+        const a = tf.tidy(() => tf.argMin(tf.sub(cNorm, tf.mul(tf.matMul(tf.tensor2d(x.subarray(start * p, (start + size) * p), [size, p]), c), 2)), 1));
+        out.set(await a.data(), start);
+        a.dispose();
+      }
+    } finally {
+      cNorm.dispose();
+    }
+  } finally {
+    c.dispose();
+  }
+  return out;
+}
+
+/** Leading coordinates the k-means assigns on: they carry most of the variance, at a quarter of the cost. */
+const KMEANS_COORDINATES = 32;
+
+/**
+ * k-means of the rows (evenly spaced rows as the starting centres), assigned on the leading coordinates; returns each
+ * row's cluster and the centres in all p coordinates (the mean of the cluster's rows; any centre keeps the bounds true).
+ */
+async function kMeans(x: Float32Array, p: number, k: number): Promise<{ assign: Int32Array; centres: Float32Array }> {
+  const m = x.length / p;
+  const lead = Math.min(p, KMEANS_COORDINATES);
+  const leading = new Float32Array(m * lead);
+  for (let r = 0; r < m; r++) leading.set(x.subarray(r * p, r * p + lead), r * lead);
+  const centres = new Float32Array(k * p);
+  for (let c = 0; c < k; c++) {
+    const r = Math.floor((c * m) / k);
+    centres.set(x.subarray(r * p, (r + 1) * p), c * p);
+  }
+  const centresLead = new Float32Array(k * lead);
+  let assign: Int32Array = new Int32Array(m);
+  for (let it = 0; it < KMEANS_ITERATIONS; it++) {
+    for (let c = 0; c < k; c++) centresLead.set(centres.subarray(c * p, c * p + lead), c * lead);
+    assign = await assignToCentres(leading, lead, centresLead);
+    const sums = new Float64Array(k * p);
+    const counts = new Float64Array(k);
+    for (let r = 0; r < m; r++) {
+      const c = assign[r];
+      counts[c]++;
+      for (let d = 0; d < p; d++) sums[c * p + d] += x[r * p + d];
+    }
+    for (let c = 0; c < k; c++) if (counts[c] > 0) for (let d = 0; d < p; d++) centres[c * p + d] = sums[c * p + d] / counts[c];
+  }
+  return { assign, centres };
+}
+
+/** The bank in cluster order, with the bounds' ingredients (see ClusteredBank). */
+function layOut(rows: Float32Array, dim: number, p: number, projected: Float32Array, norms: Float64Array, assign: Int32Array, centres: Float32Array): { bank: ClusteredBank; used: number[] } {
+  const m = norms.length;
+  const rhoOf = new Float64Array(m);
+  for (let r = 0; r < m; r++) {
+    let s = 0;
+    for (let d = 0; d < p; d++) s += (projected[r * p + d] - centres[assign[r] * p + d]) ** 2;
+    rhoOf[r] = Math.sqrt(s);
+  }
+  const used = [...new Set(assign)].sort((a, b) => a - b); // empty clusters are dropped
+  const slot = new Map(used.map((c, i) => [c, i]));
+  const positions = Array.from({ length: m }, (_, r) => r).sort((a, b) => slot.get(assign[a])! - slot.get(assign[b])! || rhoOf[a] - rhoOf[b]);
+  const clusters = used.length;
+  const bank: ClusteredBank = {
+    dim,
+    p,
+    rows,
+    order: Int32Array.from(positions),
+    projected: new Float32Array(m * p),
+    rho: new Float64Array(m),
+    resLow: new Float64Array(m),
+    resHigh: new Float64Array(m),
+    starts: new Int32Array(clusters + 1),
+    radius: new Float64Array(clusters),
+    resMin: new Float64Array(clusters).fill(Infinity),
+    resMax: new Float64Array(clusters),
+    centreNorms: new Float64Array(clusters),
+    maxNorm: norms.reduce((a, b) => Math.max(a, b), 0),
+  };
+  positions.forEach((r, j) => {
+    const c = slot.get(assign[r])!;
+    bank.starts[c + 1] = j + 1;
+    bank.projected.set(projected.subarray(r * p, (r + 1) * p), j * p);
+    bank.rho[j] = rhoOf[r];
+    let pn = 0;
+    for (let d = 0; d < p; d++) pn += projected[r * p + d] ** 2;
+    [bank.resLow[j], bank.resHigh[j]] = residualInterval(norms[r], pn);
+    bank.radius[c] = Math.max(bank.radius[c], rhoOf[r]);
+    bank.resMin[c] = Math.min(bank.resMin[c], bank.resLow[j]);
+    bank.resMax[c] = Math.max(bank.resMax[c], bank.resHigh[j]);
+  });
+  used.forEach((c, i) => {
+    let s = 0;
+    for (let d = 0; d < p; d++) s += centres[c * p + d] ** 2;
+    bank.centreNorms[i] = s;
+  });
+  return { bank, used };
+}
+
 export class SubspaceIndex {
   private constructor(
-    /** Bank rows on the host, for the exact distance of candidates. */
-    private readonly rows: Float32Array,
-    private readonly dim: number,
+    private readonly bank: ClusteredBank,
+    private readonly meanHost: Float64Array,
     private readonly mean: tf.Tensor1D,
     private readonly basis: tf.Tensor2D,
-    /** Projected bank, transposed: [P, M]. */
-    private readonly projectedT: tf.Tensor2D,
-    private readonly projectedNorms: tf.Tensor1D,
-    private readonly maxProjectedNorm: number,
+    /** Cluster centres, transposed: [p, clusters]. */
+    private readonly centresT: tf.Tensor2D,
   ) {}
 
-  /** Builds the index: the bank's mean and top principal directions by subspace iteration. */
+  /** Builds the index: the bank's mean and top principal directions by subspace iteration, then its clusters. */
   static async build(rows: Float32Array, dim: number, subspaceDim = SUBSPACE_DIM): Promise<SubspaceIndex> {
     const m = rows.length / dim;
+    if (m < 1 || !Number.isInteger(m)) throw new Error(`a bank of ${rows.length} values is not whole rows of ${dim}`);
     const principal = await principalBasis(rows, dim, subspaceDim);
     const p = principal.p;
     const mean = tf.tensor1d(Float32Array.from(principal.mean));
-    const basis = tf.tensor2d(Float32Array.from(principal.basis), [dim, p]);
-    // Project the bank block by block from the host rows (never the whole bank on the device at once).
-    const parts: tf.Tensor2D[] = [];
-    for (let start = 0; start < m; start += BANK_BLOCK_ROWS) {
-      const size = Math.min(BANK_BLOCK_ROWS, m - start);
-      parts.push(tf.tidy(() => tf.matMul(tf.sub(tf.tensor2d(rows.subarray(start * dim, (start + size) * dim), [size, dim]), mean), basis) as tf.Tensor2D));
+    const basis = tf.tensor2d(Float32Array.from(orthonormalOnly(principal.basis, dim, p)), [dim, p]);
+    try {
+      // Project the bank block by block from the host rows (never the whole bank on the device at once).
+      const projected = new Float32Array(m * p);
+      for (let start = 0; start < m; start += BANK_BLOCK_ROWS) {
+        const size = Math.min(BANK_BLOCK_ROWS, m - start);
+        const part = tf.tidy(() => tf.matMul(tf.sub(tf.tensor2d(rows.subarray(start * dim, (start + size) * dim), [size, dim]), mean), basis));
+        projected.set((await part.data()) as Float32Array, start * p);
+        part.dispose();
+      }
+      const norms = new Float64Array(m);
+      for (let r = 0; r < m; r++) {
+        let s = 0;
+        for (let d = 0; d < dim; d++) s += (rows[r * dim + d] - principal.mean[d]) ** 2;
+        norms[r] = s;
+      }
+      const { assign, centres } = await kMeans(projected, p, Math.max(1, Math.round(m / ROWS_PER_CLUSTER)));
+      const { bank, used } = layOut(rows, dim, p, projected, norms, assign, centres);
+      const kept = new Float32Array(used.length * p);
+      used.forEach((c, i) => kept.set(centres.subarray(c * p, (c + 1) * p), i * p));
+      return new SubspaceIndex(bank, principal.mean, mean, basis, tf.tidy(() => tf.transpose(tf.tensor2d(kept, [used.length, p])) as tf.Tensor2D));
+    } catch (e) {
+      tf.dispose([mean, basis]);
+      throw e;
     }
-    const [projectedT, projectedNorms] = tf.tidy(() => {
-      const projected = tf.concat(parts, 0);
-      return [tf.transpose(projected) as tf.Tensor2D, tf.sum(tf.square(projected), 1) as tf.Tensor1D];
-    });
-    tf.dispose(parts);
-    const maxNorm = (await tf.max(projectedNorms).data())[0];
-    return new SubspaceIndex(rows, dim, mean, basis, projectedT, projectedNorms, maxNorm);
   }
 
   /**
    * Squared distance of each query to its nearest bank row, exact (see the module comment). With `penalty`
-   * (see exclusionPenalty in ./nearest.ts), the rows it marks are never found; `mem` must then carry the same
-   * exclusion (excludeRows) for the queries searched in full.
+   * (see exclusionPenalty in ./nearest.ts), the rows it marks are never found (Infinity when none is left).
+   * `gridWidth`: the queries are an image's patches in rows this wide (default: square, when their count is).
    */
-  async nearestSquared(queries: tf.Tensor2D, mem: MemoryBankTensors, penalty?: Float32Array): Promise<Float32Array> {
-    const c = await this.candidates(queries, penalty);
-    const out = new Float32Array(c.n);
-    const unresolved: number[] = [];
-    for (let i = 0; i < c.n; i++) {
-      const best = this.resolve(c, i, penalty);
-      if (best === null) unresolved.push(i);
-      else out[i] = best;
-    }
-    if (unresolved.length) {
-      const d = await this.fullSearch(queries, mem, unresolved);
-      unresolved.forEach((i, j) => (out[i] = d[j]));
-    }
-    this.lastUnresolved = unresolved.length;
-    return out;
-  }
-
-  /** The smallest lower bounds of each query (t per query, ascending) and the rows they belong to. */
-  private async candidates(queries: tf.Tensor2D, penalty?: Float32Array): Promise<Candidates> {
-    const n = queries.shape[0];
-    const m = this.projectedNorms.shape[0];
-    const t = Math.min(CANDIDATES + 1, m);
-    const allNorms = penalty ? tf.add(this.projectedNorms, tf.tensor1d(penalty)) : this.projectedNorms;
-    // Lower bounds in blocks of bank columns (never a full queries x bank matrix), the t smallest
-    // of each block kept, then the t smallest overall.
-    const [candidates, bounds, qNorms] = tf.tidy(() => {
+  async nearestSquared(queries: tf.Tensor2D, _mem?: MemoryBankTensors, penalty?: Float32Array, gridWidth?: number): Promise<Float32Array> {
+    const [n, dim] = queries.shape;
+    if (dim !== this.bank.dim) throw new Error(`queries have ${dim} values per row, the bank ${this.bank.dim}`);
+    if (penalty && penalty.length !== this.bank.order.length) throw new Error(`the exclusion covers ${penalty.length} rows, the bank has ${this.bank.order.length}`);
+    const [qpT, dotsT] = tf.tidy(() => {
       const qp = tf.matMul(tf.sub(queries, this.mean), this.basis);
-      const qpNorm = tf.sum(tf.square(qp), 1, true);
-      const values: tf.Tensor[] = [];
-      const indices: tf.Tensor[] = [];
-      for (let start = 0; start < m; start += BANK_BLOCK_ROWS) {
-        const size = Math.min(BANK_BLOCK_ROWS, m - start);
-        // A tidy per block: only its t smallest bounds outlive it, not its [n, 4096] intermediates.
-        const [blockValues, blockIndices] = tf.tidy(() => {
-          const blockT = tf.slice(this.projectedT, [0, start], [-1, size]);
-          const norms = tf.slice(allNorms, [start], [size]);
-          const lower = tf.relu(tf.sub(tf.add(qpNorm, tf.expandDims(norms, 0)), tf.mul(tf.matMul(qp, blockT), 2)));
-          const top = tf.topk(tf.neg(lower), Math.min(t, size));
-          return [top.values, tf.add(top.indices, tf.scalar(start, 'int32'))];
-        });
-        values.push(blockValues);
-        indices.push(blockIndices);
-      }
-      const allValues = tf.concat(values, 1);
-      const allIndices = tf.concat(indices, 1);
-      const top = tf.topk(allValues, t);
-      const rowsOfTop = tf.add(tf.mul(tf.expandDims(tf.range(0, n, 1, 'int32'), 1), tf.scalar(allValues.shape[1]!, 'int32')), top.indices);
-      const picked = tf.reshape(tf.gather(tf.reshape(allIndices, [-1]), tf.reshape(rowsOfTop, [-1])), [n, t]);
-      return [picked, tf.neg(top.values), qpNorm];
+      return [qp, tf.matMul(qp, this.centresT)];
     });
-    if (penalty) allNorms.dispose();
-    const [idx, lb, qn, q] = await Promise.all([candidates.data(), bounds.data(), qNorms.data(), queries.data()]);
-    tf.dispose([candidates, bounds, qNorms]);
-    return { n, m, t, idx: idx as Int32Array, lb: lb as Float32Array, qn: qn as Float32Array, q: q as Float32Array };
-  }
-
-  /** The exact squared distance of query i to the nearest of its first `count` candidates (rows in reach only). */
-  private exactToCandidates(c: Candidates, i: number, penalty: Float32Array | undefined, count: number): number {
-    const dim = this.dim;
-    let best = Infinity;
-    for (let j = 0; j < count; j++) {
-      const r = c.idx[i * c.t + j];
-      if (penalty && penalty[r] !== 0) continue; // fewer rows in reach than candidates
-      const row = r * dim;
+    const [q, qp, dots] = (await Promise.all([queries.data(), qpT.data(), dotsT.data()])) as Float32Array[];
+    tf.dispose([qpT, dotsT]);
+    const centredNorms = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
       let s = 0;
-      for (let d = 0; d < dim; d++) {
-        const diff = c.q[i * dim + d] - this.rows[row + d];
-        s += diff * diff;
-      }
-      if (s < best) best = s;
+      for (let d = 0; d < dim; d++) s += (q[i * dim + d] - this.meanHost[d]) ** 2;
+      centredNorms[i] = s;
     }
-    return best;
+    const side = Math.round(Math.sqrt(n));
+    const width = gridWidth ?? (side * side === n ? side : 0);
+    const result = scanNearest(this.bank, { n, q, qp, centredNorms, centreDots: dots, gridWidth: width }, penalty);
+    this.lastExact = result.exact;
+    return result.d2;
   }
 
-  /** Query i's nearest squared distance when its candidates settle it (see the module comment), else null. */
-  private resolve(c: Candidates, i: number, penalty?: Float32Array): number | null {
-    const examined = c.t === c.m ? c.t : c.t - 1; // the last candidate's bound bounds every row not examined
-    const best = this.exactToCandidates(c, i, penalty, examined);
-    // Float32 rounding of the bound: keep a margin relative to the magnitudes it was computed from.
-    const margin = 1e-5 * (c.qn[i] + this.maxProjectedNorm) + 1e-6;
-    return c.t === c.m || best <= c.lb[i * c.t + c.t - 1] - margin ? best : null;
-  }
+  /** Exact distances the last search took (for diagnostics and tests). */
+  lastExact = 0;
 
-  /** The full blocked search for a few queries. */
-  private async fullSearch(queries: tf.Tensor2D, mem: MemoryBankTensors, which: number[]): Promise<Float32Array> {
-    const full = tf.tidy(() => tf.reshape(nearestSquaredDistances(tf.gather(queries, which) as tf.Tensor2D, mem, 1), [-1]));
-    const d = (await full.data()) as Float32Array;
-    full.dispose();
-    return d;
+  /** Clusters of the bank. */
+  get clusters(): number {
+    return this.bank.starts.length - 1;
   }
-
-  /** Queries of the last search that needed the full search (for diagnostics and tests). */
-  lastUnresolved = 0;
 
   dispose(): void {
-    tf.dispose([this.mean, this.basis, this.projectedT, this.projectedNorms]);
+    tf.dispose([this.mean, this.basis, this.centresT]);
   }
 }

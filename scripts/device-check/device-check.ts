@@ -514,7 +514,10 @@ export async function runDeviceCheck(o: DeviceCheckOptions): Promise<DeviceCheck
   report.input_size = o.inputSize;
   log(`weights: ${weights.description}`);
   const perImage = (weights.source.spec.inputSize / weights.source.spec.taps[0].stride) ** 2;
-  const bankImages = o.bank === 'features' ? Math.ceil(o.bankRows / perImage) : 0;
+  // The bank serves the scoring stages only; a check of the training step alone skips it (and the inference backbone).
+  const bankWanted = wants('agreement') || wants('search') || wants('live');
+  const backboneWanted = bankWanted || wants('backbone');
+  const bankImages = o.bank === 'features' && bankWanted ? Math.ceil(o.bankRows / perImage) : 0;
   const demo = demoDataset({ trainCount: bankImages, testGood: 3, testPerDefect: 1, seed: o.seed });
   const goods = demo.test.filter((d) => d.label === 0);
   const bads = demo.test.filter((d) => d.label === 1);
@@ -531,28 +534,30 @@ export async function runDeviceCheck(o: DeviceCheckOptions): Promise<DeviceCheck
   let hostSelection: Int32Array | undefined;
   const points = wants('coreset') ? coresetPoints(o) : undefined;
   const verifyCoreset = points && o.reference !== 'none' && o.coresetPoints <= o.coresetVerifyMax;
-  if (o.reference !== 'none') {
+  if (o.reference !== 'none' && (bankWanted || verifyCoreset)) {
     await attempt(`reference (${o.reference})`, async () => {
       await useBackend(o.reference as BackendName, o);
       log(`reference backend: ${tf.getBackend()}`);
-      const backbone = backboneOnCurrentBackend(weights);
-      try {
-        bank = await bankRows(o, backbone, train);
-        log(`bank: ${bank.rows.length / TARGET_DIM} x ${TARGET_DIM} from ${bank.from}`);
-        if (wants('agreement') && agreementImages.length) {
-          const scorer = new PatchCoreScorer(backbone, bank.rows, TARGET_DIM, { k: o.k });
-          try {
-            if (timingsWanted) await scorer.score(test[0].image); // the index build, outside the timed scores
-            const t0 = performance.now();
-            referenceScores = await scoreImages(scorer, agreementImages);
-            referenceMs = (performance.now() - t0) / agreementImages.length;
-          } finally {
-            scorer.dispose();
+      const backbone = bankWanted ? backboneOnCurrentBackend(weights) : undefined;
+      if (backbone) {
+        try {
+          bank = await bankRows(o, backbone, train);
+          log(`bank: ${bank.rows.length / TARGET_DIM} x ${TARGET_DIM} from ${bank.from}`);
+          if (wants('agreement') && agreementImages.length) {
+            const scorer = new PatchCoreScorer(backbone, bank.rows, TARGET_DIM, { k: o.k });
+            try {
+              if (timingsWanted) await scorer.score(test[0].image); // the index build, outside the timed scores
+              const t0 = performance.now();
+              referenceScores = await scoreImages(scorer, agreementImages);
+              referenceMs = (performance.now() - t0) / agreementImages.length;
+            } finally {
+              scorer.dispose();
+            }
+            log(`reference scores: ${referenceScores.map((s) => s.score.toPrecision(6)).join(', ')} (${referenceMs.toFixed(0)} ms/image)`);
           }
-          log(`reference scores: ${referenceScores.map((s) => s.score.toPrecision(6)).join(', ')} (${referenceMs.toFixed(0)} ms/image)`);
+        } finally {
+          backbone.dispose();
         }
-      } finally {
-        backbone.dispose();
       }
       if (verifyCoreset) {
         const t0 = performance.now();
@@ -573,10 +578,10 @@ export async function runDeviceCheck(o: DeviceCheckOptions): Promise<DeviceCheck
   });
   if (!mainUp) return finish(report);
 
-  const backbone = await attempt('backbone build', async () => backboneOnCurrentBackend(weights));
+  const backbone = backboneWanted ? await attempt('backbone build', async () => backboneOnCurrentBackend(weights)) : undefined;
   if (backbone) {
     try {
-      if (!bank) {
+      if (!bank && bankWanted) {
         bank = await attempt('bank', () => bankRows(o, backbone, train));
         if (bank) log(`bank: ${bank.rows.length / TARGET_DIM} x ${TARGET_DIM} from ${bank.from}`);
       }

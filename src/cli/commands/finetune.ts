@@ -20,6 +20,7 @@ import type { NodeBackend } from '../../node/tf-backend';
 import { progressBars } from '../progress-bar';
 import { DEFAULT_CORESET_RATIO } from '../../engine/patchcore/defaults';
 import type { TrainSettings } from '../../engine/tocoad/settings';
+import { DEFAULT_TRAIN_SETTINGS } from '../../engine/tocoad/settings';
 
 /**
  * `finetune`: ToCoAD stage I + II on DIR/train/good, writing a backbone folder that `fit`, `eval` and the app load
@@ -113,17 +114,17 @@ export function register(program: Command): void {
     .requiredOption('--data <dir>', 'dataset folder in MVTec AD layout (trains on train/good)')
     .requiredOption('--out <dir>', 'folder to write the fine-tuned backbone to')
     .option('--backbone <id|dir>', 'bundled backbone id or a model folder to start from', 'resnet50-imagenet')
-    .option('--stage1-epochs <n>', 'stage I (discriminator) epochs', int('--stage1-epochs', 0), DEFAULT_TOCOAD.stage1Epochs)
-    .option('--stage2-epochs <n>', 'stage II (contrastive) epochs', int('--stage2-epochs', 0), DEFAULT_TOCOAD.stage2Epochs)
-    .option('--batch <n>', 'images per optimiser step', int('--batch', 1), DEFAULT_TOCOAD.batchSize)
-    .option('--micro-batch <n>', 'images per forward/backward pass (gradients are accumulated to --batch; lower it if memory runs out)', int('--micro-batch', 1), DEFAULT_TOCOAD.microBatch)
-    .option('--lambda <x>', 'weight of L_sym in L = lambda L_sym + (1 - lambda) L_neg', num('--lambda', (n) => n >= 0 && n <= 1, 'in [0, 1]'), DEFAULT_TOCOAD.lambda)
-    .addOption(new Option('--generator <kind>', 'synthetic anomaly generator').choices(['perlin', 'cutpaste']).default(DEFAULT_TOCOAD.generator.kind))
-    .option('--image-size <px>', 'training input size (a multiple of 32); the model keeps its inference size', int('--image-size', 32), DEFAULT_TOCOAD.imageSize)
-    .option('--seed <n>', 'seed of every random choice (same seed, same model)', int('--seed', 0), DEFAULT_TOCOAD.seed)
-    .option('--stage1-lr <x>', 'Adam learning rate of stage I (decayed x0.2 at 80 % and 90 % of the epochs)', positive('--stage1-lr'), DEFAULT_TOCOAD.stage1Lr)
-    .option('--stage2-lr <x>', 'SGD learning rate of stage II (cosine schedule)', positive('--stage2-lr'), DEFAULT_TOCOAD.stage2Lr)
-    .addOption(new Option('--train-from <stage>', 'first extractor stage trained in stage II (earlier ones stay frozen)').choices(['layer1', 'layer2', 'layer3']).default('layer2'))
+    .option('--stage1-epochs <n>', 'stage I (discriminator) epochs', int('--stage1-epochs', 0), DEFAULT_TRAIN_SETTINGS.stage1Epochs)
+    .option('--stage2-epochs <n>', 'stage II (contrastive) epochs', int('--stage2-epochs', 0), DEFAULT_TRAIN_SETTINGS.stage2Epochs)
+    .option('--batch <n>', 'images per optimiser step', int('--batch', 1), DEFAULT_TRAIN_SETTINGS.batchSize)
+    .option('--micro-batch <n>', 'images per forward/backward pass (gradients are accumulated to --batch; lower it if memory runs out)', int('--micro-batch', 1), DEFAULT_TRAIN_SETTINGS.microBatch)
+    .option('--lambda <x>', 'weight of L_sym in L = lambda L_sym + (1 - lambda) L_neg', num('--lambda', (n) => n >= 0 && n <= 1, 'in [0, 1]'), DEFAULT_TRAIN_SETTINGS.lambda)
+    .addOption(new Option('--generator <kind>', 'synthetic anomaly generator').choices(['perlin', 'cutpaste']).default(DEFAULT_TRAIN_SETTINGS.generator))
+    .option('--image-size <px>', 'training input size (a multiple of 32); the model keeps its inference size', int('--image-size', 32), DEFAULT_TRAIN_SETTINGS.imageSize)
+    .option('--seed <n>', 'seed of every random choice (same seed, same model)', int('--seed', 0), DEFAULT_TRAIN_SETTINGS.seed)
+    .option('--stage1-lr <x>', 'Adam learning rate of stage I (decayed x0.2 at 80 % and 90 % of the epochs)', positive('--stage1-lr'), DEFAULT_TRAIN_SETTINGS.stage1Lr)
+    .option('--stage2-lr <x>', 'SGD learning rate of stage II (cosine schedule)', positive('--stage2-lr'), DEFAULT_TRAIN_SETTINGS.stage2Lr)
+    .addOption(new Option('--train-from <stage>', 'first extractor stage trained in stage II (earlier ones stay frozen)').choices(['layer1', 'layer2', 'layer3']).default(DEFAULT_TOCOAD.extractor.trainFrom))
     .option('--freeze-bn-affine', 'also freeze batch-norm gamma/beta (running statistics are always frozen)')
     .option('--textures <dir>', 'extra anomaly source images (e.g. DTD) mixed with the procedural textures')
     .option('--max-images <n>', 'train on the first n images of train/good only', int('--max-images', 1))

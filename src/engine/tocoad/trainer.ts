@@ -18,6 +18,7 @@ import type { FloatImage } from './float-image';
 import { toFloat } from './float-image';
 import type { GeneratorOptions, SyntheticSample } from './generator';
 import { DEFAULT_GENERATOR, generateAnomaly } from './generator';
+import { DEFAULT_TRAIN_SETTINGS } from './settings';
 import { ensureTrainingSupport } from './gradients';
 import type { FocalOptions } from './losses';
 import { DEFAULT_FOCAL, focalLoss } from './losses';
@@ -62,25 +63,29 @@ export interface ToCoADOptions {
   seed: number;
 }
 
+/**
+ * The trainer's defaults: the recipe of {@link DEFAULT_TRAIN_SETTINGS} (shared with the Train view and `finetune`)
+ * plus the settings no form or flag sets (the paper's).
+ */
 export const DEFAULT_TOCOAD: ToCoADOptions = {
-  imageSize: 224,
-  batchSize: 16,
-  microBatch: 2,
-  stage1Epochs: 100,
-  stage2Epochs: 100,
-  stage1Lr: 1e-4,
-  stage2Lr: 1e-3,
-  lambda: 0.5,
+  imageSize: DEFAULT_TRAIN_SETTINGS.imageSize,
+  batchSize: DEFAULT_TRAIN_SETTINGS.batchSize,
+  microBatch: DEFAULT_TRAIN_SETTINGS.microBatch,
+  stage1Epochs: DEFAULT_TRAIN_SETTINGS.stage1Epochs,
+  stage2Epochs: DEFAULT_TRAIN_SETTINGS.stage2Epochs,
+  stage1Lr: DEFAULT_TRAIN_SETTINGS.stage1Lr,
+  stage2Lr: DEFAULT_TRAIN_SETTINGS.stage2Lr,
+  lambda: DEFAULT_TRAIN_SETTINGS.lambda,
   momentum: 0.9,
   weightDecay: 1e-4,
   focal: DEFAULT_FOCAL,
-  generator: DEFAULT_GENERATOR,
+  generator: { ...DEFAULT_GENERATOR, kind: DEFAULT_TRAIN_SETTINGS.generator },
   views: DEFAULT_VIEWS,
   extractor: { trainFrom: 'layer2', bnAffine: true },
   decoderWidth: 128,
   projectorDim: 512,
   predictorDim: 128,
-  seed: 0,
+  seed: DEFAULT_TRAIN_SETTINGS.seed,
 };
 
 /** Training images: the normal (train/good) set. */

@@ -117,6 +117,15 @@ async function windowOpen(p: Page): Promise<boolean> {
   return (await heldNow(p)) > 0;
 }
 
+/**
+ * Loads the app afresh at `path`: by way of about:blank, since going to a URL that differs from the current one only
+ * in its #fragment would not load the page again.
+ */
+async function reopen(p: Page, path: string): Promise<void> {
+  await p.goto('about:blank');
+  await p.goto(path);
+}
+
 /** B's stores wait for A's save: the database lock is held by one client and requested by another. */
 async function sweepWaits(p: Page): Promise<void> {
   await expect
@@ -159,7 +168,7 @@ test.afterAll(async () => {
 
 test('a profile: B opens while A saves one it built, and while A saves the demo profile again; the previous version stays until replaced', async () => {
   test.setTimeout(300_000);
-  await a.goto('/#/inspect');
+  await reopen(a, '/#/inspect');
   await chooseBackend(a, 'wasm');
 
   // A builds a profile; its bank is held back before the record is written.
@@ -172,7 +181,7 @@ test('a profile: B opens while A saves one it built, and while A saves the demo 
   await windowOpens(a);
   const during = await storedSnapshot(a);
   expect(orphanParts(during), 'the new bank, stored and not yet used by a record').toHaveLength(1);
-  await b.goto('/#/inspect');
+  await reopen(b, '/#/inspect');
   await sweepWaits(b);
   expect(await windowOpen(a), 'B reached its stores while A held its bank back').toBe(true);
   await slowParts(a, null);
@@ -215,7 +224,7 @@ test('a profile: B opens while A saves one it built, and while A saves the demo 
   expect(mid.keys).toContain(oldBank);
   expect(missingParts(mid), 'every record whole while the new version is written').toEqual([]);
   expect(orphanParts(mid)).toHaveLength(1);
-  await b.goto('/#/inspect');
+  await reopen(b, '/#/inspect');
   await sweepWaits(b);
   await slowParts(a, null);
   await expect(a.getByTestId('demo-view')).toHaveAttribute('data-phase', 'done', { timeout: 120_000 });
@@ -231,13 +240,13 @@ test('a profile: B opens while A saves one it built, and while A saves the demo 
 
 test('a backbone: B opens while A stores a converted .pth', async () => {
   test.setTimeout(180_000);
-  await a.goto('/#/advanced');
+  await reopen(a, '/#/advanced');
   await waitEngineReady(a);
   await slowParts(a, '^bbfile:');
   await a.getByTestId('backbone-file').setInputFiles({ name: 'wrn.pth', mimeType: 'application/octet-stream', buffer: readFileSync(WRN) });
   await windowOpens(a, 120_000);
   expect(orphanParts(await storedSnapshot(a)).length, 'a backbone file stored, no record yet').toBeGreaterThan(0);
-  await b.goto('/#/advanced');
+  await reopen(b, '/#/advanced');
   await sweepWaits(b);
   await slowParts(a, null);
   const row = (p: Page) => p.locator('[data-testid="backbone-item"][data-backbone-id="wide_resnet50_2-wrn"]');
@@ -253,7 +262,7 @@ test('a training run: B opens while A stores a checkpoint, and B is refused when
     await expect(p.getByTestId('train-view')).toHaveAttribute('data-loaded', 'true');
   };
   const images = [1, 2].map((i) => ({ name: `part-${i}.png`, mimeType: 'image/png', buffer: INPUT }));
-  await a.goto('/#/inspect');
+  await reopen(a, '/#/inspect');
   await chooseBackend(a, 'wasm');
   await openTrain(a);
   await a.getByTestId('train-files').setInputFiles(images);
@@ -264,7 +273,7 @@ test('a training run: B opens while A stores a checkpoint, and B is refused when
   await expect(a.getByTestId('train-progress')).toBeVisible();
   await windowOpens(a, 240_000);
   expect(orphanParts(await storedSnapshot(a)).length, 'checkpoint parts stored, not yet in the run record').toBeGreaterThan(0);
-  await b.goto('/#/inspect');
+  await reopen(b, '/#/inspect');
   await sweepWaits(b);
   await slowParts(a, null);
   // A pauses (its run, paused, still holds the training lock) while B tries to train.

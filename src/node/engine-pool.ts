@@ -3,6 +3,8 @@ import { Worker } from 'node:worker_threads';
 import type { PatchFeatures } from '../engine/patchcore/memory-bank';
 import type { ScoreItem } from '../engine/evaluate';
 import type { ScoringOptions } from '../engine/patchcore/scorer';
+import { DEFAULT_SCORING } from '../engine/patchcore/defaults';
+import type { SubspaceIndexData } from '../engine/patchcore/pruned-search';
 import type { NodeBackend } from './tf-backend';
 import type { ThreadRequest } from './engine-thread';
 
@@ -56,11 +58,23 @@ export class EnginePool {
     return this.send({ type: 'embed', file }) as Promise<PatchFeatures>;
   }
 
+  /** Milliseconds the last setBank spent building the bank's search index (once, on the first thread); 0 when none was built. */
+  indexMs = 0;
+
   async setBank(bank: Float32Array, dim: number, scoring: ScoringOptions): Promise<void> {
     // One copy shared by every thread (read-only there) instead of one copy each.
     const shared = new Float32Array(new SharedArrayBuffer(bank.byteLength));
     shared.set(bank);
-    await Promise.all(this.threads.map((_, i) => this.send({ type: 'setBank', bank: shared, dim, scoring }, i)));
+    // The pruned search (k = 1) needs an index of the bank: built once, on the first thread, and shared (not
+    // copied) with the others, instead of each thread building its own.
+    let index: SubspaceIndexData | undefined;
+    this.indexMs = 0;
+    if ((scoring.k ?? DEFAULT_SCORING.k) === 1) {
+      const built = (await this.send({ type: 'buildIndex', bank: shared, dim }, 0)) as { index: SubspaceIndexData; ms: number };
+      index = built.index;
+      this.indexMs = built.ms;
+    }
+    await Promise.all(this.threads.map((_, i) => this.send({ type: 'setBank', bank: shared, dim, scoring, index }, i)));
   }
 
   scorer(files: string[]): ScoreItem {

@@ -8,6 +8,8 @@ import type { Backbone } from '../engine/backbones/backbone';
 import { localEmbedder } from '../engine/patchcore/memory-bank';
 import { PatchCoreScorer } from '../engine/patchcore/scorer';
 import type { ScoringOptions } from '../engine/patchcore/scorer';
+import { SubspaceIndex } from '../engine/patchcore/pruned-search';
+import type { SubspaceIndexData } from '../engine/patchcore/pruned-search';
 import { loadBackboneArg } from './backbones';
 import { decodeImageFile } from './decode';
 import type { NodeBackend } from './tf-backend';
@@ -16,7 +18,10 @@ import { initNodeBackend } from './tf-backend';
 export type ThreadRequest =
   | { type: 'init'; id: number; backend: NodeBackend; backbone: string; seed: number }
   | { type: 'embed'; id: number; file: string }
-  | { type: 'setBank'; id: number; bank: Float32Array; dim: number; scoring: ScoringOptions }
+  /** Builds the bank's search index here and returns it in SharedArrayBuffers, for every thread's setBank. */
+  | { type: 'buildIndex'; id: number; bank: Float32Array; dim: number }
+  /** `index`: the bank's search index, shared (built once by one thread); without it the scorer builds its own. */
+  | { type: 'setBank'; id: number; bank: Float32Array; dim: number; scoring: ScoringOptions; index?: SubspaceIndexData }
   | { type: 'score'; id: number; file: string };
 
 let backbone: Backbone | null = null;
@@ -37,9 +42,19 @@ async function handle(msg: ThreadRequest): Promise<{ value: unknown; transfer?: 
       const r = await embed!(0);
       return { value: r, transfer: [r.features.buffer as ArrayBuffer, r.projected.buffer as ArrayBuffer] };
     }
+    case 'buildIndex': {
+      const t0 = performance.now();
+      const index = await SubspaceIndex.build(msg.bank, msg.dim);
+      try {
+        return { value: { index: index.share(), ms: performance.now() - t0 } };
+      } finally {
+        index.dispose();
+      }
+    }
     case 'setBank': {
       scorer?.dispose();
       scorer = new PatchCoreScorer(backbone!, msg.bank, msg.dim, msg.scoring);
+      if (msg.index) scorer.useIndex(SubspaceIndex.fromData(msg.index));
       return { value: null };
     }
     case 'score': {

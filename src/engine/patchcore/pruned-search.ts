@@ -149,15 +149,95 @@ function layOut(rows: Float32Array, dim: number, p: number, projected: Float32Ar
   return { bank, used };
 }
 
+/**
+ * An index as plain typed arrays, to hand to other threads: `share` puts every array in a SharedArrayBuffer, so
+ * posting it to a worker thread shares the memory instead of copying it, and `fromData` views it there.
+ */
+export interface SubspaceIndexData {
+  bank: ClusteredBank;
+  /** The bank mean [dim]. */
+  mean: Float64Array;
+  /** The orthonormal basis [dim, p], row-major, as the search uses it. */
+  basis: Float32Array;
+  /** Cluster centres [clusters, p], row-major. */
+  centres: Float32Array;
+}
+
+/** The same values in a SharedArrayBuffer (the array itself when it already is in one). */
+function sharedCopy<T extends Float32Array | Float64Array | Int32Array>(a: T): T {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const out = new (a.constructor as new (b: SharedArrayBuffer) => T)(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
+}
+
 export class SubspaceIndex {
   private constructor(
     private readonly bank: ClusteredBank,
     private readonly meanHost: Float64Array,
+    private readonly basisHost: Float32Array,
+    private readonly centresHost: Float32Array,
     private readonly mean: tf.Tensor1D,
     private readonly basis: tf.Tensor2D,
     /** Cluster centres, transposed: [p, clusters]. */
     private readonly centresT: tf.Tensor2D,
   ) {}
+
+  /** Uploads the index's small parts (mean, basis, centres) to the tfjs backend; the host arrays are used as they are. */
+  private static fromHost(bank: ClusteredBank, meanHost: Float64Array, basisHost: Float32Array, centresHost: Float32Array): SubspaceIndex {
+    const clusters = bank.starts.length - 1;
+    const [mean, basis, centresT] = tf.tidy(() => [
+      tf.tensor1d(Float32Array.from(meanHost)),
+      tf.tensor2d(basisHost, [bank.dim, bank.p]),
+      tf.transpose(tf.tensor2d(centresHost, [clusters, bank.p])) as tf.Tensor2D,
+    ]);
+    return new SubspaceIndex(bank, meanHost, basisHost, centresHost, mean as tf.Tensor1D, basis as tf.Tensor2D, centresT as tf.Tensor2D);
+  }
+
+  /** The index as typed arrays, each in a SharedArrayBuffer (copied once; see SubspaceIndexData). */
+  share(): SubspaceIndexData {
+    const b = this.bank;
+    const bank: ClusteredBank = {
+      ...b,
+      rows: sharedCopy(b.rows),
+      order: sharedCopy(b.order),
+      projected: sharedCopy(b.projected),
+      rho: sharedCopy(b.rho),
+      resLow: sharedCopy(b.resLow),
+      resHigh: sharedCopy(b.resHigh),
+      starts: sharedCopy(b.starts),
+      radius: sharedCopy(b.radius),
+      resMin: sharedCopy(b.resMin),
+      resMax: sharedCopy(b.resMax),
+      centreNorms: sharedCopy(b.centreNorms),
+    };
+    return { bank, mean: sharedCopy(this.meanHost), basis: sharedCopy(this.basisHost), centres: sharedCopy(this.centresHost) };
+  }
+
+  /** An index over `data` (from `share`, possibly in another thread), without copying its arrays; it searches exactly as the one shared. */
+  static fromData(data: SubspaceIndexData): SubspaceIndex {
+    const { bank, mean, basis, centres } = data;
+    const m = bank.order.length;
+    const clusters = bank.starts.length - 1;
+    const wrong = (what: string, got: number, want: number) => new Error(`the shared search index is inconsistent: ${what} holds ${got} values, expected ${want}`);
+    const sizes: [string, number, number][] = [
+      ['rows', bank.rows.length, m * bank.dim],
+      ['projected', bank.projected.length, m * bank.p],
+      ['rho', bank.rho.length, m],
+      ['resLow', bank.resLow.length, m],
+      ['resHigh', bank.resHigh.length, m],
+      ['radius', bank.radius.length, clusters],
+      ['resMin', bank.resMin.length, clusters],
+      ['resMax', bank.resMax.length, clusters],
+      ['centreNorms', bank.centreNorms.length, clusters],
+      ['mean', mean.length, bank.dim],
+      ['basis', basis.length, bank.dim * bank.p],
+      ['centres', centres.length, clusters * bank.p],
+    ];
+    for (const [what, got, want] of sizes) if (got !== want) throw wrong(what, got, want);
+    if (clusters < 1 || bank.starts[clusters] !== m) throw new Error(`the shared search index is inconsistent: its clusters cover ${bank.starts[clusters]} of ${m} rows`);
+    return SubspaceIndex.fromHost(bank, mean, basis, centres);
+  }
 
   /** Builds the index: the bank's mean and top principal directions by subspace iteration, then its clusters. */
   static async build(rows: Float32Array, dim: number, subspaceDim = SUBSPACE_DIM): Promise<SubspaceIndex> {
@@ -166,7 +246,8 @@ export class SubspaceIndex {
     const principal = await principalBasis(rows, dim, subspaceDim);
     const p = principal.p;
     const mean = tf.tensor1d(Float32Array.from(principal.mean));
-    const basis = tf.tensor2d(Float32Array.from(orthonormalOnly(principal.basis, dim, p)), [dim, p]);
+    const basisHost = Float32Array.from(orthonormalOnly(principal.basis, dim, p));
+    const basis = tf.tensor2d(basisHost, [dim, p]);
     try {
       // Project the bank block by block from the host rows (never the whole bank on the device at once).
       const projected = new Float32Array(m * p);
@@ -186,10 +267,9 @@ export class SubspaceIndex {
       const { bank, used } = layOut(rows, dim, p, projected, norms, assign, centres);
       const kept = new Float32Array(used.length * p);
       used.forEach((c, i) => kept.set(centres.subarray(c * p, (c + 1) * p), i * p));
-      return new SubspaceIndex(bank, principal.mean, mean, basis, tf.tidy(() => tf.transpose(tf.tensor2d(kept, [used.length, p])) as tf.Tensor2D));
-    } catch (e) {
+      return SubspaceIndex.fromHost(bank, principal.mean, basisHost, kept);
+    } finally {
       tf.dispose([mean, basis]);
-      throw e;
     }
   }
 

@@ -54,6 +54,12 @@ export class PatchCoreScorer {
 
   private readonly bankRows: Float32Array;
 
+  /** Searches with `index` (built over this bank, e.g. shared by another thread) instead of building one; the scorer disposes it. */
+  useIndex(index: SubspaceIndex): void {
+    void this.index?.then((i) => i.dispose());
+    this.index = Promise.resolve(index);
+  }
+
   /**
    * Patch scores [patches]: the pruned exact search for k = 1, the blocked full search otherwise. With `penalty`
    * (see exclusionPenalty), the rows it marks are left out of the search.

@@ -2,19 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backbone } from './backbones/backbone';
 import { loadBackboneArg } from '../node/backbones';
 import { initNodeBackend } from '../node/tf-backend';
-import type { RgbImage } from './image/types';
-import { seededRandom } from './patchcore/random';
+import { wovenTexture } from './patchcore/testing';
 import { runBenchmark } from './bench';
 
-/** A woven texture with noise, different per seed. */
-function texture(seed: number, size = 96): RgbImage {
-  const random = seededRandom(seed);
-  const data = new Uint8Array(size * size * 3);
-  for (let y = 0; y < size; y++)
-    for (let x = 0; x < size; x++)
-      for (let c = 0; c < 3; c++) data[(y * size + x) * 3 + c] = Math.max(0, Math.min(255, 128 + 60 * Math.sin(x / 3 + c) * Math.cos(y / 3) + (random() - 0.5) * 40));
-  return { width: size, height: size, data };
-}
 
 describe('runBenchmark', () => {
   let backbone: Backbone;
@@ -24,7 +14,7 @@ describe('runBenchmark', () => {
   });
 
   it('keeps every reported key and times the index build apart from the per-image search', async () => {
-    const r = await runBenchmark(backbone, { count: 3, name: (i) => `${i}.png`, load: async (i) => texture(i + 1) }, { coresetRatio: 0.1 });
+    const r = await runBenchmark(backbone, { count: 3, name: (i) => `${i}.png`, load: async (i) => wovenTexture(i + 1) }, { coresetRatio: 0.1 });
     expect(Object.keys(r).sort()).toEqual(['backend', 'bank_size', 'coreset_ms', 'coreset_on', 'fit_ms', 'images', 'index_ms', 'infer_ms_per_image', 'ms_per_image', 'patches'].sort());
     expect(Object.keys(r.ms_per_image).sort()).toEqual(['backbone', 'decode', 'embedding', 'map', 'preprocess', 'search'].sort());
     expect(r.images).toBe(3);
@@ -38,6 +28,6 @@ describe('runBenchmark', () => {
   it('stops when cancelled', async () => {
     const controller = new AbortController();
     controller.abort();
-    await expect(runBenchmark(backbone, { count: 2, name: (i) => `${i}.png`, load: async (i) => texture(i + 1) }, { signal: controller.signal })).rejects.toThrow();
+    await expect(runBenchmark(backbone, { count: 2, name: (i) => `${i}.png`, load: async (i) => wovenTexture(i + 1) }, { signal: controller.signal })).rejects.toThrow();
   });
 });

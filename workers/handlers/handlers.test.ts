@@ -6,7 +6,7 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RgbImage } from '../../src/engine/image/types';
-import { seededRandom } from '../../src/engine/patchcore/random';
+import { wovenTexture } from '../../src/engine/patchcore/testing';
 import type { Progress } from '../../src/engine/progress';
 import { ProfileError } from '../../src/engine/profile/profile';
 import { isAbortError } from '../../src/engine/progress';
@@ -20,18 +20,6 @@ import { exportProfile, importProfile } from './profile-files';
 import { score, scoreFrame } from './score';
 import { teach } from './teach';
 
-/** A woven texture with noise, different per seed; `defect` paints a bright square into it. */
-function texture(seed: number, defect = false, size = 96): RgbImage {
-  const random = seededRandom(seed);
-  const data = new Uint8Array(size * size * 3);
-  for (let y = 0; y < size; y++)
-    for (let x = 0; x < size; x++)
-      for (let c = 0; c < 3; c++) {
-        const inside = defect && x >= 36 && x < 60 && y >= 36 && y < 60;
-        data[(y * size + x) * 3 + c] = inside ? 250 : Math.max(0, Math.min(255, 128 + 60 * Math.sin(x / 3 + c) * Math.cos(y / 3) + (random() - 0.5) * 40));
-      }
-  return { width: size, height: size, data };
-}
 
 /** Rows become columns: the same texture across. */
 function transposed(image: RgbImage): RgbImage {
@@ -73,7 +61,7 @@ describe('worker handlers on the engine (Node, WASM)', () => {
   });
 
   it('builds a profile, loads it and scores an image and a frame with it', async () => {
-    const files = await Promise.all([3, 0, 2, 1].map((i) => pngFile(`${String(i).padStart(3, '0')}.png`, texture(i + 1))));
+    const files = await Promise.all([3, 0, 2, 1].map((i) => pngFile(`${String(i).padStart(3, '0')}.png`, wovenTexture(i + 1))));
     const stages = new Set<string>();
     built = await build({ id: 1, type: 'build', options: { name: 'texture', coresetRatio: 0.1, seed: 0, holdout: 0.25, dtype: 'float32' }, files }, session, never, (p: Progress) => stages.add(p.stage));
     expect(built.backend).toBe('wasm');
@@ -84,7 +72,7 @@ describe('worker handlers on the engine (Node, WASM)', () => {
     expect(stages.has('calibrate')).toBe(true);
 
     expect(await loadProfile({ id: 2, type: 'load-profile', key: 'k1', meta: built.meta, bank: built.bank }, session, never, ignore)).toEqual({ key: 'k1' });
-    const r = await score({ id: 3, type: 'score', key: 'k1', file: await pngFile('defect.png', texture(9, true)) }, session, never, ignore);
+    const r = await score({ id: 3, type: 'score', key: 'k1', file: await pngFile('defect.png', wovenTexture(9, { defect: true })) }, session, never, ignore);
     expect(Number.isFinite(r.score)).toBe(true);
     expect(r.score).toBeGreaterThan(0);
     expect(r.map).toBeInstanceOf(Float32Array);
@@ -94,7 +82,7 @@ describe('worker handlers on the engine (Node, WASM)', () => {
     expect(r.patches.length).toBe(r.grid * r.grid);
     expect([r.width, r.height, r.backend, r.name]).toEqual([96, 96, 'wasm', 'defect.png']);
 
-    const frame = texture(9, true);
+    const frame = wovenTexture(9, { defect: true });
     const rgba = new Uint8Array(96 * 96 * 4).map((_, i) => (i % 4 === 3 ? 255 : frame.data[(i >> 2) * 3 + (i % 4)]));
     const f = await scoreFrame({ id: 4, type: 'score-frame', key: 'k1', frame: { kind: 'rgba', width: 96, height: 96, data: rgba.buffer } }, session, never, ignore);
     expect(f.score).toBeCloseTo(r.score, 4);
@@ -117,8 +105,8 @@ describe('worker handlers on the engine (Node, WASM)', () => {
 
   it('evaluates a labelled set on a loaded profile', async () => {
     const files = [
-      { name: 'good/000.png', label: 0 as const, defect: 'good', bytes: await png(texture(11)) },
-      { name: 'square/000.png', label: 1 as const, defect: 'square', bytes: await png(texture(12, true)), mask: await png(defectMask()) },
+      { name: 'good/000.png', label: 0 as const, defect: 'good', bytes: await png(wovenTexture(11)) },
+      { name: 'square/000.png', label: 1 as const, defect: 'square', bytes: await png(wovenTexture(12, { defect: true })), mask: await png(defectMask()) },
     ];
     const r = await evaluate({ id: 8, type: 'evaluate', key: 'k1', files }, session, never, ignore);
     expect(r.images.map((i) => i.name)).toEqual(['good/000.png', 'square/000.png']);
@@ -133,7 +121,7 @@ describe('worker handlers on the engine (Node, WASM)', () => {
 
   it('teaches a loaded profile a good image (nothing remembered), and refuses a file it cannot decode, naming it', async () => {
     // The weave turned a quarter: a good part of a look the profile has not seen, so it adds rows.
-    const r = await teach({ id: 14, type: 'teach', key: 'k1', files: [await pngFile('new-look.png', transposed(texture(31)))] }, session, never, ignore);
+    const r = await teach({ id: 14, type: 'teach', key: 'k1', files: [await pngFile('new-look.png', transposed(wovenTexture(31)))] }, session, never, ignore);
     expect(r.taught.map((t) => t.name)).toEqual(['new-look.png']);
     expect(r.taught[0].rowsAdded).toBeGreaterThan(0);
     expect(Number.isFinite(r.taught[0].scoreBefore)).toBe(true);
@@ -156,7 +144,7 @@ describe('worker handlers on the engine (Node, WASM)', () => {
   });
 
   it('rejects a cancelled request with an AbortError, and goes on working afterwards', async () => {
-    const files = await Promise.all([1, 2, 3].map((i) => pngFile(`${i}.png`, texture(20 + i))));
+    const files = await Promise.all([1, 2, 3].map((i) => pngFile(`${i}.png`, wovenTexture(20 + i))));
     const controller = new AbortController();
     const cancelled = build({ id: 9, type: 'build', options: { name: 'cancelled', coresetRatio: 0.1, seed: 0, holdout: 0, dtype: 'float32' }, files }, session, controller.signal, () =>
       controller.abort(new DOMException('the task was cancelled', 'AbortError')),
@@ -165,12 +153,12 @@ describe('worker handlers on the engine (Node, WASM)', () => {
     expect(isAbortError(error)).toBe(true);
     expect((error as Error).name).toBe('AbortError');
 
-    const again = await score({ id: 10, type: 'score', key: 'k1', file: await pngFile('good.png', texture(11)) }, session, never, ignore);
+    const again = await score({ id: 10, type: 'score', key: 'k1', file: await pngFile('good.png', wovenTexture(11)) }, session, never, ignore);
     expect(Number.isFinite(again.score)).toBe(true);
   });
 
   it('answers a profile key the engine does not hold with the not-loaded code', async () => {
-    const file = await pngFile('x.png', texture(1));
+    const file = await pngFile('x.png', wovenTexture(1));
     const codeOf = (p: Promise<unknown>) => p.then(() => 'resolved', (e: { code?: string }) => e.code);
     expect(await codeOf(score({ id: 11, type: 'score', key: 'nope', file }, session, never, ignore))).toBe('not-loaded');
     expect(await codeOf(evaluate({ id: 12, type: 'evaluate', key: 'nope', files: [] }, session, never, ignore))).toBe('not-loaded');

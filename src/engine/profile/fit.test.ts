@@ -2,25 +2,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backbone } from '../backbones/backbone';
 import { loadBackboneArg } from '../../node/backbones';
 import { initNodeBackend } from '../../node/tf-backend';
-import type { RgbImage } from '../image/types';
 import { PatchCoreScorer } from '../patchcore/scorer';
-import { seededRandom } from '../patchcore/random';
+import { wovenTexture } from '../patchcore/testing';
 import { fitProfile } from './fit';
 import type { NamedImage } from './fit';
 import { readProfile, serializeProfile } from './profile';
 import { tailThreshold } from './threshold';
 
-/** A woven texture with noise, different per seed: enough for a bank of normal patches. */
-function texture(seed: number, size = 96): RgbImage {
-  const random = seededRandom(seed);
-  const data = new Uint8Array(size * size * 3);
-  for (let y = 0; y < size; y++)
-    for (let x = 0; x < size; x++)
-      for (let c = 0; c < 3; c++) data[(y * size + x) * 3 + c] = Math.max(0, Math.min(255, 128 + 60 * Math.sin(x / 3 + c) * Math.cos(y / 3) + (random() - 0.5) * 40));
-  return { width: size, height: size, data };
-}
 
-const images = (n: number): NamedImage[] => Array.from({ length: n }, (_, i) => ({ name: `${String(i).padStart(3, '0')}.png`, load: async () => texture(i + 1) }));
+const images = (n: number): NamedImage[] => Array.from({ length: n }, (_, i) => ({ name: `${String(i).padStart(3, '0')}.png`, load: async () => wovenTexture(i + 1) }));
 
 describe('fitProfile (the one fit pipeline)', () => {
   let backbone: Backbone;

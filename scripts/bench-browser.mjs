@@ -5,6 +5,13 @@
 //   npm run build && node scripts/bench-browser.mjs --backends wasm,webgpu --images 5 [--out bench.json]
 //
 // Images are the first N of DATA/train/good (default ../shared/datasets/mvtec-bottle).
+//
+// Live camera mode: imports a profile file, opens the live view on Chromium's fake camera (WASM), lets it warm up,
+// then reads the `live-frame` performance measures the view records (grab to result) for SECONDS and prints FPS
+// and latency percentiles:
+//
+//   npm run cli -- fit --data ../shared/datasets/mvtec-bottle --shots 200 --out bottle-200.profile.safetensors
+//   npm run build && node scripts/bench-browser.mjs --live bottle-200.profile.safetensors [--seconds 30] [--out live.json]
 import { chromium } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,13 +26,16 @@ const { values } = parseArgs({
     data: { type: 'string', default: '../shared/datasets/mvtec-bottle' },
     out: { type: 'string' },
     port: { type: 'string', default: '4193' },
+    live: { type: 'string' },
+    seconds: { type: 'string', default: '30' },
+    warmup: { type: 'string', default: '8' },
   },
 });
 const backends = values.backends.split(',').map((s) => s.trim()).filter(Boolean);
 const count = Number(values.images);
 const dir = join(resolve(values.data), 'train', 'good');
-const files = readdirSync(dir).filter((f) => /\.(png|jpe?g|bmp)$/i.test(f)).sort().slice(0, count).map((f) => join(dir, f));
-if (files.length === 0) throw new Error(`no images in ${dir}`);
+const files = values.live ? [] : readdirSync(dir).filter((f) => /\.(png|jpe?g|bmp)$/i.test(f)).sort().slice(0, count).map((f) => join(dir, f));
+if (!values.live && files.length === 0) throw new Error(`no images in ${dir}`);
 
 const url = `http://127.0.0.1:${values.port}/`;
 const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', values.port, '--strictPort'], { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
@@ -46,10 +56,72 @@ for (let i = 0; ; i++) {
   }
 }
 
-const browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-gpu-sandbox'] });
+const cameraArgs = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
+const browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-gpu-sandbox', ...(values.live ? cameraArgs : [])] });
 try {
+  if (values.live) await benchLive(browser, resolve(values.live));
+  else await benchStages(browser);
+} finally {
+  await browser.close();
+  stop();
+}
+
+/** Nearest-rank percentile of sorted values. */
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+function emit(result) {
+  const json = JSON.stringify(result, null, 1);
+  process.stdout.write(json + '\n');
+  if (values.out) writeFileSync(values.out, json);
+}
+
+async function benchLive(browser, profileFile) {
+  const context = await browser.newContext({ permissions: ['camera'] });
+  const page = await context.newPage();
+  await page.goto(`${url}#/advanced`);
+  await page.locator('[data-testid="backend-badge"][data-status="ready"]').waitFor({ timeout: 300_000 });
+  await page.getByTestId('backend-select').selectOption('wasm');
+  await page.locator('[data-testid="backend-badge"][data-status="ready"][data-backend="wasm"]').waitFor({ timeout: 300_000 });
+  const reason = await page.getByTestId('backend-reason').textContent();
+  console.error(`wasm: ${reason}`);
+  await page.goto(`${url}#/inspect`);
+  const before = await page.getByTestId('profile-item').count();
+  await page.getByTestId('import-input').setInputFiles(profileFile);
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="profile-item"]').length > n, before, { timeout: 300_000 });
+  await page.goto(`${url}#/live`);
+  const choice = page.getByTestId('live-profile');
+  const options = await choice.locator('option').evaluateAll((os) => os.map((o) => ({ value: o.value, text: o.textContent })));
+  const imported = options.filter((o) => o.value && o.value !== 'demo-flanges').pop();
+  if (!imported) throw new Error('the imported profile is not offered in the live view');
+  await choice.selectOption(imported.value);
+  await page.waitForFunction(() => performance.getEntriesByName('live-frame').length >= 2, null, { timeout: 300_000 });
+  await page.waitForTimeout(Number(values.warmup) * 1000);
+  const from = await page.evaluate(() => performance.now());
+  await page.waitForTimeout(Number(values.seconds) * 1000);
+  const frames = await page.evaluate((t) => performance.getEntriesByName('live-frame').filter((e) => e.startTime >= t).map((e) => ({ start: e.startTime, end: e.startTime + e.duration })), from);
+  if (frames.length < 2) throw new Error(`only ${frames.length} frames were scored in ${values.seconds} s`);
+  const latencies = frames.map((f) => f.end - f.start).sort((a, b) => a - b);
+  const span = (frames[frames.length - 1].end - frames[0].end) / 1000;
+  const round = (x) => Math.round(x * 10) / 10;
+  emit({
+    mode: 'live',
+    backend: 'wasm',
+    profile: imported.text,
+    seconds: round(span),
+    frames: frames.length,
+    fps: Math.round(((frames.length - 1) / span) * 100) / 100,
+    latency_ms: { p50: round(percentile(latencies, 50)), p90: round(percentile(latencies, 90)), p99: round(percentile(latencies, 99)), max: round(latencies[latencies.length - 1]) },
+    backend_reason: reason,
+    at: new Date().toISOString(),
+  });
+  await context.close();
+}
+
+async function benchStages(browser) {
   const page = await (await browser.newContext({ acceptDownloads: true })).newPage();
-  await page.goto(url);
+  await page.goto(`${url}#/advanced`);
   const badge = page.getByTestId('backend-badge');
   for (const backend of backends) {
     await badge.and(page.locator('[data-status="ready"]')).waitFor({ timeout: 300_000 });
@@ -73,7 +145,4 @@ try {
   const json = readFileSync(path, 'utf8');
   process.stdout.write(json);
   if (values.out) writeFileSync(values.out, json);
-} finally {
-  await browser.close();
-  stop();
 }

@@ -61,6 +61,8 @@ describe('CLI end to end on a synthetic dataset', () => {
     const a = JSON.parse((await cli('eval', '--data', join(dir, 'data'), '--profile', profilePath, '--threads', '1', '--quiet')).stdout);
     const b = JSON.parse((await cli('eval', '--data', join(dir, 'data'), '--threads', '2', '--quiet')).stdout);
     expect(b.fit_seconds).toBeGreaterThan(0);
+    expect(a.index_ms).toBeNull();
+    expect(b.index_ms).toBeGreaterThan(0);
     expect(b.bank_size).toBe(a.bank_size);
     expect(b.image_auroc).toBeCloseTo(a.image_auroc, 10);
     expect(b.pixel_auroc).toBeCloseTo(a.pixel_auroc, 6);

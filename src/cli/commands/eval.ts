@@ -48,10 +48,12 @@ export function register(program: Command): void {
     const regionOptions = { threshold: fitted.threshold, minRegionArea: fitted.minRegionArea };
     let result;
     let scoringStarted = performance.now();
+    let indexMs: number | null = null;
     if ((args.threads ?? 1) > 1) {
       const pool = await EnginePool.start({ backend: args.backend, backbone: fitted.backboneArg, seed: args.seed, size: args.threads });
       try {
         await pool.setBank(fitted.bank, fitted.dim, options);
+        indexMs = pool.indexMs;
         scoringStarted = performance.now();
         result = await evaluate(fitted.backbone.spec, items, pool.scorer(dataset.test.map((t) => t.path)), { onProgress: bars, concurrency: pool.size, ...regionOptions });
       } finally {
@@ -90,6 +92,8 @@ export function register(program: Command): void {
       /** Wall-clock scoring time per test image (decode, network, search, map; all threads together). */
       infer_ms_per_image: scoringMs / Math.max(1, scored),
       threads: args.threads ?? 1,
+      /** Building the shared search index once, before scoring (not in infer_ms_per_image); null on one thread, where the scorer builds it inside the first image. */
+      index_ms: indexMs,
       stage_ms_per_image: Object.fromEntries(Object.entries(result.timings).map(([k, v]) => [k, v / Math.max(1, scored)])),
       test_images: scored,
       skipped: [...fitted.skipped, ...result.skipped],

@@ -26,6 +26,22 @@ interface LiveStats {
   dropped: number;
 }
 
+/** User Timing entries kept at most (a long session clears them rather than growing without end). */
+const FRAME_MEASURES_KEPT = 2000;
+let frameMeasures = 0;
+
+/**
+ * Records a scored frame, from grab to result, as a `live-frame` performance measure: visible in the browser's
+ * performance tools and read by `scripts/bench-browser.mjs --live` for FPS and latency percentiles.
+ */
+function markFrame(grabbedAt: number, doneAt: number): void {
+  if (++frameMeasures > FRAME_MEASURES_KEPT) {
+    performance.clearMeasures('live-frame');
+    frameMeasures = 1;
+  }
+  performance.measure('live-frame', { start: grabbedAt, end: doneAt });
+}
+
 /** True while the tab is visible. */
 function usePageVisible(): boolean {
   const [visible, setVisible] = useState(() => !document.hidden);
@@ -114,6 +130,7 @@ export function LiveView() {
       (r, t0) => {
         const now = performance.now();
         meter.tick(now, now - t0);
+        markFrame(t0, now);
         resultRef.current = r;
         setResult(r);
         setScoreProblem(null);

@@ -54,16 +54,20 @@ describe('the expected duration before Start', () => {
     expect(req.settings.imageSize).toBe(64);
     const { estimate, settings } = useTrainStore.getState();
     expect(estimate).toMatchObject({ status: 'ready', at: { backend: 'wasm', imageSize: 64, microBatch: 2, seconds: 12 } });
-    // 6 images, batch 16, micro-batch 2: 3 micro-batches per epoch; defaults 10 + 5 epochs.
+    // 6 images, micro-batch 2: 3 micro-batches per epoch (the default batches are at least 2); defaults' epochs.
     const e = estimateFor(estimate, settings, 6)!;
     expect(e.stage1).toMatchObject({ epochs: settings.stage1Epochs, microBatchesPerEpoch: 3 });
-    expect(e.total).toBeCloseTo(2 + 0.6 + 1 + 1.5 + (3 + (settings.stage1Epochs * 3 - 1) * 1 + settings.stage1Epochs * (0.1 + 0.5)) + (6 + (settings.stage2Epochs * 3 - 1) * 4 + settings.stage2Epochs * 1.3), 6);
-    // Epochs and batch change only the arithmetic.
-    setTrainSettings({ stage1Epochs: 3, batchSize: 4 });
+    const steps1 = Math.ceil(6 / settings.stage1BatchSize);
+    const steps2 = Math.ceil(6 / settings.batchSize);
+    expect(e.total).toBeCloseTo(2 + 0.6 + 1 + 1.5 + (3 + (settings.stage1Epochs * 3 - 1) * 1 + settings.stage1Epochs * (steps1 * 0.1 + 0.5)) + (6 + (settings.stage2Epochs * 3 - 1) * 4 + settings.stage2Epochs * (steps2 * 0.3 + 1)), 6);
+    // Epochs and batch sizes change only the arithmetic.
+    setTrainSettings({ stage1Epochs: 3, stage1BatchSize: 4, batchSize: 2 });
     scheduleEstimate(chosen);
     await settle();
     expect(engine.payloads('train-estimate')).toHaveLength(1);
-    expect(estimateFor(useTrainStore.getState().estimate, useTrainStore.getState().settings, 6)!.stage1).toMatchObject({ epochs: 3, steps: 2, microBatchesPerEpoch: 3 });
+    const changed = estimateFor(useTrainStore.getState().estimate, useTrainStore.getState().settings, 6)!;
+    expect(changed.stage1).toMatchObject({ epochs: 3, steps: 2, microBatchesPerEpoch: 3 });
+    expect(changed.stage2).toMatchObject({ steps: 3, microBatchesPerEpoch: 3 });
     // The image size needs a new measurement; until it comes there is no estimate for the form.
     setTrainSettings({ imageSize: 96 });
     scheduleEstimate(chosen);

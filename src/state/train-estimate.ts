@@ -29,7 +29,7 @@ let ticket = 0;
 /** Settings a calibration can run with (the form shows what is wrong with the others). */
 function measurable(s: TrainSettings): boolean {
   const int = (v: number, min: number) => Number.isInteger(v) && v >= min;
-  return int(s.imageSize, 32) && s.imageSize % 32 === 0 && int(s.batchSize, 1) && int(s.microBatch, 1) && s.microBatch <= s.batchSize && int(s.stage1Epochs, 0) && int(s.stage2Epochs, 0) && s.stage1Epochs + s.stage2Epochs > 0;
+  return int(s.imageSize, 32) && s.imageSize % 32 === 0 && int(s.stage1BatchSize, 1) && int(s.batchSize, 1) && int(s.microBatch, 1) && s.microBatch <= Math.min(s.batchSize, s.stage1BatchSize) && int(s.stage1Epochs, 0) && int(s.stage2Epochs, 0) && s.stage1Epochs + s.stage2Epochs > 0;
 }
 
 /** The images a calibration uses: two micro-batches' worth (fewer are repeated by the worker). */
@@ -108,7 +108,7 @@ export function estimateFor(estimate: EstimateState, s: TrainSettings, images: n
   const { calibration, at } = estimate;
   if (estimate.status !== 'ready' || !calibration || !at || images === 0 || !measurable(s) || at.imageSize !== s.imageSize || at.microBatch !== s.microBatch) return null;
   try {
-    return estimateTraining(calibration, { images, batchSize: s.batchSize, microBatch: s.microBatch, stage1Epochs: s.stage1Epochs, stage2Epochs: s.stage2Epochs });
+    return estimateTraining(calibration, { images, stage1BatchSize: s.stage1BatchSize, batchSize: s.batchSize, microBatch: s.microBatch, stage1Epochs: s.stage1Epochs, stage2Epochs: s.stage2Epochs });
   } catch {
     return null;
   }
@@ -125,7 +125,7 @@ export function planForRun(o: ToCoADOptions, images: number, backend: BackendNam
   const stage1Epochs = !resumedAt ? o.stage1Epochs : resumedAt.stage === 1 ? o.stage1Epochs - resumedAt.epochsDone : 0;
   const stage2Epochs = !resumedAt || resumedAt.stage === 1 ? o.stage2Epochs : o.stage2Epochs - resumedAt.epochsDone;
   try {
-    return estimateTraining(calibration, { images, batchSize: o.batchSize, microBatch: o.microBatch, stage1Epochs, stage2Epochs });
+    return estimateTraining(calibration, { images, stage1BatchSize: o.stage1BatchSize, batchSize: o.batchSize, microBatch: o.microBatch, stage1Epochs, stage2Epochs });
   } catch {
     return null;
   }

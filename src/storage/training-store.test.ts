@@ -6,7 +6,7 @@ import { StorageError } from './errors';
 import type { NewRun } from './training-store';
 import { newRunId, TrainingStore } from './training-store';
 
-const SETTINGS: TrainSettings = { stage1Epochs: 2, stage2Epochs: 1, batchSize: 2, microBatch: 1, lambda: 0.5, generator: 'perlin', imageSize: 64, seed: 0, stage1Lr: 1e-4, stage2Lr: 1e-3 };
+const SETTINGS: TrainSettings = { stage1Epochs: 2, stage2Epochs: 1, stage1BatchSize: 2, batchSize: 2, microBatch: 1, lambda: 0.5, generator: 'perlin', imageSize: 64, seed: 0, stage1Lr: 1e-4, stage2Lr: 1e-3 };
 
 function run(id = newRunId()): NewRun {
   return { id, backboneId: 'resnet50-imagenet', backboneLabel: 'ResNet50', dataset: 'bottle', settings: SETTINGS };
@@ -36,6 +36,16 @@ describe('TrainingStore', () => {
     const back = await reloaded.images(found!);
     expect(back.map((i) => i.name)).toEqual(['000.png', '001.png', '002.png']);
     expect([...new Uint8Array(back[2].data as ArrayBuffer)]).toEqual(new Array(12).fill(3));
+  });
+
+  it('a run stored before stage I had its own batch size reads back with stage I on the stored batch size', async () => {
+    const kv = new MemoryStore();
+    await new TrainingStore(kv).begin({ ...run(), settings: { ...SETTINGS, stage1BatchSize: 2, batchSize: 4 } }, images(1));
+    const key = (await kv.keys()).find((k) => k === 'train:run')!;
+    const stored = (await kv.get<{ settings: Record<string, unknown> }>(key))!;
+    delete stored.settings.stage1BatchSize;
+    await kv.set(key, stored);
+    expect((await new TrainingStore(kv).current())!.settings).toMatchObject({ stage1BatchSize: 4, batchSize: 4 });
   });
 
   it('a checkpoint switches the record in one step and drops the previous parts; resume reads the last one', async () => {

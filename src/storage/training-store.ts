@@ -12,6 +12,7 @@
  */
 import type { EpochReport, StepReport } from '../engine/tocoad/trainer';
 import type { TrainSettings } from '../engine/tocoad/settings';
+import { upgradeSettings } from '../engine/tocoad/settings';
 import type { BackboneInfo } from './backbone-store';
 import { revision, StorageError } from './errors';
 import { StoreBase } from './store-base';
@@ -88,7 +89,7 @@ export class TrainingStore extends StoreBase<TrainRunRecord> {
     if (run && run.version > TRAINING_RECORD_VERSION) {
       throw new StorageError(`The stored training run was written by a newer version of the app (record version ${run.version}). Update the app or discard the run.`, 'schema');
     }
-    return run ?? null;
+    return run ? { ...run, settings: upgradeSettings(run.settings) } : null;
   }
 
   /** Starts a run: its images are stored first, then the record, replacing any earlier run (whose keys go after). */

@@ -47,7 +47,7 @@ describe("'train-estimate' on the real trainer (tiny backbone)", () => {
     expect(seen.every((p) => p.stage === MEASURING)).toBe(true);
     expect(seen.at(-1)).toMatchObject({ done: seen.at(-1)!.total, fraction: 1 });
     expect(seen.map((p) => p.done)).toEqual([...Array(seen.length).keys()]);
-    const e = estimateTraining(c, { images: 10, batchSize: 4, microBatch: 1, stage1Epochs: 3, stage2Epochs: 2 });
+    const e = estimateTraining(c, { images: 10, stage1BatchSize: 4, batchSize: 4, microBatch: 1, stage1Epochs: 3, stage2Epochs: 2 });
     expect(e.stage1).toMatchObject({ epochs: 3, steps: 3, microBatchesPerEpoch: 10 });
     expect(e.total).toBeGreaterThan(r.seconds);
   });

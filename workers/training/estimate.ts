@@ -51,6 +51,7 @@ export async function runEstimate(
   throwIfAborted(signal);
   const options = {
     ...requestedOptions(s),
+    stage1BatchSize: count,
     batchSize: count,
     stage1Epochs: s.stage1Epochs > 0 ? 1 : 0,
     stage2Epochs: s.stage2Epochs > 0 ? 1 : 0,

@@ -56,6 +56,7 @@ export async function readBase(host: Pick<TrainingHost, 'baseSource'>, id: strin
 export function requestedOptions(s: TrainSettings): Partial<ToCoADOptions> {
   return {
     imageSize: s.imageSize,
+    stage1BatchSize: s.stage1BatchSize,
     batchSize: s.batchSize,
     microBatch: s.microBatch,
     stage1Epochs: s.stage1Epochs,

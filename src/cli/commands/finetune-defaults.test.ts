@@ -17,8 +17,8 @@ function cliDefaults(): { settings: TrainSettings; trainFrom: unknown } {
   const cmd = program.commands.find((c) => c.name() === 'finetune')!;
   const o = cmd.opts();
   for (const k of Object.keys(o)) expect(cmd.getOptionValueSource(k), `--${k}`).toBe('default');
-  const { batch, trainFrom, ...rest } = o;
-  const settings = { ...Object.fromEntries(KEYS.filter((k) => k !== 'batchSize').map((k) => [k, rest[k]])), batchSize: batch } as TrainSettings;
+  const { batch, stage1Batch, trainFrom, ...rest } = o;
+  const settings = { ...Object.fromEntries(KEYS.filter((k) => k !== 'batchSize' && k !== 'stage1BatchSize').map((k) => [k, rest[k]])), stage1BatchSize: stage1Batch, batchSize: batch } as TrainSettings;
   return { settings, trainFrom };
 }
 

@@ -27,12 +27,13 @@ import { DEFAULT_TRAIN_SETTINGS } from '../../engine/tocoad/settings';
  * with `--backbone <out>`. Progress bars go to stderr; stdout carries one JSON object per line (start, step, epoch,
  * checkpoint, saved, compare), so runs can be logged and plotted.
  */
-/** The flags: the Train view's settings (under the same names, but `--batch`), and the CLI's own. */
-interface FinetuneArgs extends Omit<TrainSettings, 'batchSize'> {
+/** The flags: the Train view's settings (under the same names, but `--batch` and `--stage1-batch`), and the CLI's own. */
+interface FinetuneArgs extends Omit<TrainSettings, 'batchSize' | 'stage1BatchSize'> {
   data: string;
   out: string;
   backbone: string;
   batch: number;
+  stage1Batch: number;
   trainFrom: TapName;
   freezeBnAffine?: boolean;
   textures?: string;
@@ -116,7 +117,8 @@ export function register(program: Command): void {
     .option('--backbone <id|dir>', 'bundled backbone id or a model folder to start from', 'resnet50-imagenet')
     .option('--stage1-epochs <n>', 'stage I (discriminator) epochs', int('--stage1-epochs', 0), DEFAULT_TRAIN_SETTINGS.stage1Epochs)
     .option('--stage2-epochs <n>', 'stage II (contrastive) epochs', int('--stage2-epochs', 0), DEFAULT_TRAIN_SETTINGS.stage2Epochs)
-    .option('--batch <n>', 'images per optimiser step', int('--batch', 1), DEFAULT_TRAIN_SETTINGS.batchSize)
+    .option('--stage1-batch <n>', 'stage I images per optimiser step (the discriminator)', int('--stage1-batch', 1), DEFAULT_TRAIN_SETTINGS.stage1BatchSize)
+    .option('--batch <n>', 'stage II images per optimiser step (the extractor)', int('--batch', 1), DEFAULT_TRAIN_SETTINGS.batchSize)
     .option('--micro-batch <n>', 'images per forward/backward pass (gradients are accumulated to --batch; lower it if memory runs out)', int('--micro-batch', 1), DEFAULT_TRAIN_SETTINGS.microBatch)
     .option('--lambda <x>', 'weight of L_sym in L = lambda L_sym + (1 - lambda) L_neg', num('--lambda', (n) => n >= 0 && n <= 1, 'in [0, 1]'), DEFAULT_TRAIN_SETTINGS.lambda)
     .addOption(new Option('--generator <kind>', 'synthetic anomaly generator').choices(['perlin', 'cutpaste']).default(DEFAULT_TRAIN_SETTINGS.generator))
@@ -148,6 +150,7 @@ export function register(program: Command): void {
     const textures = args.textures ? await Promise.all(listImages(args.textures).map((f) => decodeImageFile(f))) : [];
     const requested: Partial<ToCoADOptions> = {
       imageSize: args.imageSize,
+      stage1BatchSize: args.stage1Batch,
       batchSize: args.batch,
       microBatch: args.microBatch,
       stage1Epochs: args.stage1Epochs,
@@ -166,6 +169,7 @@ export function register(program: Command): void {
     const override: Partial<ToCoADOptions> = {};
     if (given('stage2Epochs')) override.stage2Epochs = options.stage2Epochs;
     if (given('stage2Lr')) override.stage2Lr = options.stage2Lr;
+    if (given('batch')) override.batchSize = options.batchSize;
     if (given('lambda')) override.lambda = options.lambda;
     if (given('trainFrom') || given('freezeBnAffine')) override.extractor = options.extractor;
     // A resumed run trains with the checkpoint's options (plus any stage II overrides): report those.

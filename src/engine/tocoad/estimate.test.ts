@@ -50,8 +50,9 @@ function simulate(costs: Costs, p: PlanInput, jitter: number, seed: number, onCl
     let first = true;
     let seen = 0;
     for (let e = 0; e < epochs; e++) {
-      for (let b = 0; b < p.images; b += p.batchSize) {
-        const batch = Math.min(p.batchSize, p.images - b);
+      const batchSize = stage === 1 ? p.stage1BatchSize : p.batchSize;
+      for (let b = 0; b < p.images; b += batchSize) {
+        const batch = Math.min(batchSize, p.images - b);
         for (let m = 0; m < batch; m += p.microBatch) {
           const k = Math.min(p.microBatch, batch - m);
           spend(((first ? c.cold : 0) + c.perMicroBatch + k * c.perImage) * (1 + jitter * (2 * rng.next() - 1)));
@@ -75,11 +76,11 @@ function simulate(costs: Costs, p: PlanInput, jitter: number, seed: number, onCl
 
 /** The calibration as workers/training/estimate.ts runs it: two micro-batches of the settings' size, one epoch per stage. */
 function calibrate(costs: Costs, p: PlanInput, seed: number): CalibrationTimes {
-  const cal = { images: 2 * p.microBatch, batchSize: 2 * p.microBatch, microBatch: p.microBatch, stage1Epochs: p.stage1Epochs > 0 ? 1 : 0, stage2Epochs: p.stage2Epochs > 0 ? 1 : 0 };
+  const cal = { images: 2 * p.microBatch, stage1BatchSize: 2 * p.microBatch, batchSize: 2 * p.microBatch, microBatch: p.microBatch, stage1Epochs: p.stage1Epochs > 0 ? 1 : 0, stage2Epochs: p.stage2Epochs > 0 ? 1 : 0 };
   return simulate(costs, cal, 0.15, seed, (now) => new CalibrationRecorder(now)).rec!.result();
 }
 
-const TINY: PlanInput = { images: 2, batchSize: 2, microBatch: 2, stage1Epochs: 1, stage2Epochs: 1 };
+const TINY: PlanInput = { images: 2, stage1BatchSize: 2, batchSize: 2, microBatch: 2, stage1Epochs: 1, stage2Epochs: 1 };
 
 describe('the training estimate (fake clock)', () => {
   it('counts micro-batches per epoch with short last batches and micro-batches', () => {
@@ -91,7 +92,7 @@ describe('the training estimate (fake clock)', () => {
   });
 
   it('reads the calibration run: load, per-image preparation, setup, cold and warm micro-batch, step, checkpoint, save', () => {
-    const c = simulate(DEVICE, { ...TINY, images: 4, batchSize: 4 }, 0, 1, (now) => new CalibrationRecorder(now)).rec!.result();
+    const c = simulate(DEVICE, { ...TINY, images: 4, stage1BatchSize: 4, batchSize: 4 }, 0, 1, (now) => new CalibrationRecorder(now)).rec!.result();
     expect(c.load).toBeCloseTo(2.5, 6);
     expect(c.preparePerImage).toBeCloseTo(0.12, 6);
     expect(c.setup).toBeCloseTo(0.8, 6);
@@ -101,7 +102,7 @@ describe('the training estimate (fake clock)', () => {
   });
 
   it('is within a factor of 2 of the measured time of the tiny run (2 images, batch 2, one epoch per stage), and of longer runs', () => {
-    const plans: PlanInput[] = [TINY, { images: 18, batchSize: 16, microBatch: 2, stage1Epochs: 10, stage2Epochs: 5 }, { images: 5, batchSize: 2, microBatch: 1, stage1Epochs: 4, stage2Epochs: 2 }, { ...TINY, stage2Epochs: 0 }];
+    const plans: PlanInput[] = [TINY, { images: 18, stage1BatchSize: 16, batchSize: 16, microBatch: 2, stage1Epochs: 10, stage2Epochs: 5 }, { images: 5, stage1BatchSize: 2, batchSize: 2, microBatch: 1, stage1Epochs: 4, stage2Epochs: 2 }, { ...TINY, stage2Epochs: 0 }];
     for (const [i, plan] of plans.entries()) {
       for (const seed of [1, 2, 3]) {
         const estimate = estimateTraining(calibrate(DEVICE, plan, seed), plan).total;
@@ -113,9 +114,18 @@ describe('the training estimate (fake clock)', () => {
     }
     // Without jitter the arithmetic is exact up to the optimiser step counted per batch.
     const plan = plans[1];
-    const exact = estimateTraining(simulate(DEVICE, { images: 4, batchSize: 4, microBatch: 2, stage1Epochs: 1, stage2Epochs: 1 }, 0, 1, (now) => new CalibrationRecorder(now)).rec!.result(), plan);
+    const exact = estimateTraining(simulate(DEVICE, { images: 4, stage1BatchSize: 4, batchSize: 4, microBatch: 2, stage1Epochs: 1, stage2Epochs: 1 }, 0, 1, (now) => new CalibrationRecorder(now)).rec!.result(), plan);
     expect(exact.stage1).toMatchObject({ epochs: 10, steps: 2, microBatchesPerEpoch: 9 });
     expect(exact.total).toBeCloseTo(simulate(DEVICE, plan, 0, 1).seconds, 6);
+  });
+
+  it('counts each stage\'s steps with its own batch size', () => {
+    const plan: PlanInput = { images: 18, stage1BatchSize: 2, batchSize: 16, microBatch: 2, stage1Epochs: 10, stage2Epochs: 5 };
+    const c = simulate(DEVICE, { images: 4, stage1BatchSize: 4, batchSize: 4, microBatch: 2, stage1Epochs: 1, stage2Epochs: 1 }, 0, 1, (now) => new CalibrationRecorder(now)).rec!.result();
+    const e = estimateTraining(c, plan);
+    expect(e.stage1).toMatchObject({ epochs: 10, steps: 9, microBatchesPerEpoch: 9 });
+    expect(e.stage2).toMatchObject({ epochs: 5, steps: 2, microBatchesPerEpoch: 9 });
+    expect(e.total).toBeCloseTo(simulate(DEVICE, plan, 0, 1).seconds, 6);
   });
 
   it('updates the total as the run goes, at the running stage\'s measured rate', () => {
@@ -130,7 +140,7 @@ describe('the training estimate (fake clock)', () => {
   });
 
   it('says what to change, with the numbers, when a run is over 30 min', () => {
-    const plan = { images: 150, batchSize: 16, microBatch: 2, stage1Epochs: 10, stage2Epochs: 5, imageSize: 224 };
+    const plan = { images: 150, stage1BatchSize: 16, batchSize: 16, microBatch: 2, stage1Epochs: 10, stage2Epochs: 5, imageSize: 224 };
     const c = calibrate(DEVICE, plan, 1);
     const total = estimateTraining(c, plan).total;
     expect(total).toBeGreaterThan(LONG_RUN_SECONDS);

@@ -36,6 +36,9 @@ export interface CalibrationTimes {
 /** What a run is planned with (the Train view's images and settings). */
 export interface PlanInput {
   images: number;
+  /** Stage I's batch size. */
+  stage1BatchSize: number;
+  /** Stage II's batch size. */
   batchSize: number;
   microBatch: number;
   stage1Epochs: number;
@@ -71,8 +74,9 @@ export function microBatchesPerEpoch(images: number, batchSize: number, microBat
 function stageEstimate(t: StageTiming | null, epochs: number, p: PlanInput, stage: 1 | 2): StageEstimate | null {
   if (epochs <= 0) return null;
   if (!t) throw new Error(`stage ${stage === 1 ? 'I' : 'II'} was not measured`);
-  const steps = Math.ceil(p.images / p.batchSize);
-  const mbs = microBatchesPerEpoch(p.images, p.batchSize, p.microBatch);
+  const batch = stage === 1 ? p.stage1BatchSize : p.batchSize;
+  const steps = Math.ceil(p.images / batch);
+  const mbs = microBatchesPerEpoch(p.images, batch, p.microBatch);
   const seconds = t.firstMicroBatch + (epochs * mbs - 1) * t.microBatch + epochs * steps * t.optimizerStep + epochs * t.checkpoint;
   return { epochs, steps, microBatchesPerEpoch: mbs, seconds };
 }

@@ -7,6 +7,9 @@ import type { GeneratorKind } from './generator';
 export interface TrainSettings {
   stage1Epochs: number;
   stage2Epochs: number;
+  /** Stage I images per optimiser step (the discriminator's Adam steps). */
+  stage1BatchSize: number;
+  /** Stage II images per optimiser step (the extractor's SGD steps). */
   batchSize: number;
   microBatch: number;
   lambda: number;
@@ -27,6 +30,7 @@ export interface TrainSettings {
 export const DEFAULT_TRAIN_SETTINGS: Readonly<TrainSettings> = Object.freeze({
   stage1Epochs: 10,
   stage2Epochs: 5,
+  stage1BatchSize: 16,
   batchSize: 16,
   microBatch: 2,
   lambda: 0.5,
@@ -36,3 +40,8 @@ export const DEFAULT_TRAIN_SETTINGS: Readonly<TrainSettings> = Object.freeze({
   stage1Lr: 1e-3,
   stage2Lr: 1e-2,
 });
+
+/** Settings stored before stage I had its own batch size trained both stages with `batchSize`: read them that way. */
+export function upgradeSettings(s: Omit<TrainSettings, 'stage1BatchSize'> & { stage1BatchSize?: number }): TrainSettings {
+  return { ...s, stage1BatchSize: s.stage1BatchSize ?? s.batchSize };
+}

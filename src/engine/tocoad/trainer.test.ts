@@ -5,7 +5,7 @@ import type { NamedTensors } from '../backbones/named-tensors';
 import type { TrainableSource } from '../backbones/trainable';
 import type { RgbImage } from '../image/types';
 import { initNodeBackend } from '../../node/tf-backend';
-import { decodeCheckpoint } from './checkpoint';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
 import { packFineTuned } from './export';
 import { Rng } from './rng';
 import { memorySource, tinyBackbone } from './testing';
@@ -32,6 +32,7 @@ function images(count: number, size = 40): { count: number; name: (i: number) =>
 
 const SMALL: Partial<ToCoADOptions> = {
   imageSize: 32,
+  stage1BatchSize: 2,
   batchSize: 2,
   microBatch: 1,
   stage1Epochs: 2,
@@ -120,6 +121,20 @@ describe('trainToCoAD on a tiny backbone', () => {
     expect(faster.tensors.get('layer2.0.conv1.weight')!.data).toEqual(base.main.get('layer2.0.conv1.weight')!.data);
     await expect(trainToCoAD(base, images(2), {}, {}, { resume: cps.get('2:0'), override: { stage1Lr: 0.5 } })).rejects.toThrow(/cannot be changed/);
     await expect(trainToCoAD(base, images(2), {}, {}, { resume: cps.get('2:1'), override: { stage2Lr: 0.5 } })).rejects.toThrow(/end of stage I/);
+  });
+
+  it('steps each stage with its own batch size; a checkpoint from before stage I had one resumes on the stage II batch', async () => {
+    const steps: string[] = [];
+    await trainToCoAD(base, images(3), { ...SMALL, stage1BatchSize: 1, batchSize: 2, stage1Epochs: 1, stage2Epochs: 1 }, { onStep: (r) => steps.push(`${r.stage}:${r.step}/${r.steps}`) });
+    expect(steps).toEqual(['1:1/3', '1:2/3', '1:3/3', '2:1/2', '2:2/2']);
+
+    const cps = new Map<string, Uint8Array>();
+    const full = await trainToCoAD(base, images(3), SMALL, { onCheckpoint: (b, at) => void cps.set(`${at.stage}:${at.epochsDone}`, b) });
+    const { meta, tensors } = decodeCheckpoint(cps.get('1:1')!);
+    delete (meta.state.options as Partial<ToCoADOptions>).stage1BatchSize;
+    const resumed = await trainToCoAD(base, images(3), {}, {}, { resume: encodeCheckpoint(meta, tensors) });
+    expect(resumed.options.stage1BatchSize).toBe(SMALL.batchSize);
+    expect(maxDiff(full.tensors, resumed.tensors)).toBe(0);
   });
 
   it('accumulating micro-batches gives the full-batch gradient', async () => {

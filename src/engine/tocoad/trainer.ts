@@ -43,8 +43,11 @@ import { TextureBank } from './textures';
 export interface ToCoADOptions {
   /** Training input size (images are resized to size * 256 / 224 and centre-cropped, as for inference). */
   imageSize: number;
+  /** Stage I images per optimiser step: the small discriminator learns from many Adam steps. */
+  stage1BatchSize: number;
+  /** Stage II images per optimiser step: the extractor's SGD steps need the larger batch to stay steady. */
   batchSize: number;
-  /** Images per forward/backward pass; gradients are accumulated up to `batchSize`. */
+  /** Images per forward/backward pass; gradients are accumulated up to the stage's batch size. */
   microBatch: number;
   stage1Epochs: number;
   stage2Epochs: number;
@@ -69,6 +72,7 @@ export interface ToCoADOptions {
  */
 export const DEFAULT_TOCOAD: ToCoADOptions = {
   imageSize: DEFAULT_TRAIN_SETTINGS.imageSize,
+  stage1BatchSize: DEFAULT_TRAIN_SETTINGS.stage1BatchSize,
   batchSize: DEFAULT_TRAIN_SETTINGS.batchSize,
   microBatch: DEFAULT_TRAIN_SETTINGS.microBatch,
   stage1Epochs: DEFAULT_TRAIN_SETTINGS.stage1Epochs,
@@ -195,6 +199,7 @@ export function resolveOptions(o: Partial<ToCoADOptions> = {}): ToCoADOptions {
     extractor: { ...DEFAULT_TOCOAD.extractor, ...o.extractor },
   };
   if (!Number.isInteger(r.imageSize) || r.imageSize < 32 || r.imageSize % 32 !== 0) throw new Error(`image size must be a multiple of 32 (at least 32), got ${r.imageSize}`);
+  if (!Number.isInteger(r.stage1BatchSize) || r.stage1BatchSize < 1) throw new Error(`stage I batch size must be a positive integer, got ${r.stage1BatchSize}`);
   if (!Number.isInteger(r.batchSize) || r.batchSize < 1) throw new Error(`batch size must be a positive integer, got ${r.batchSize}`);
   if (!Number.isInteger(r.microBatch) || r.microBatch < 1) throw new Error(`micro-batch must be a positive integer, got ${r.microBatch}`);
   for (const k of ['stage1Epochs', 'stage2Epochs'] as const) if (!Number.isInteger(r[k]) || r[k] < 0) throw new Error(`${k} must be an integer >= 0, got ${r[k]}`);
@@ -256,7 +261,7 @@ function masksTensor(samples: SyntheticSample[], size: number): tf.Tensor3D {
 }
 
 /** Stage II settings that may be changed when resuming from a checkpoint taken at the end of stage I. */
-export const STAGE2_OVERRIDABLE = ['stage2Epochs', 'stage2Lr', 'lambda', 'momentum', 'weightDecay', 'views', 'projectorDim', 'predictorDim', 'extractor'] as const;
+export const STAGE2_OVERRIDABLE = ['stage2Epochs', 'stage2Lr', 'batchSize', 'lambda', 'momentum', 'weightDecay', 'views', 'projectorDim', 'predictorDim', 'extractor'] as const;
 
 /**
  * Runs both stages (or what is left of them after `extras.resume`). `base` must have layer4 for stage II. A resumed
@@ -277,7 +282,9 @@ export async function trainToCoAD(
   if (extras.resume) {
     resumed = decodeCheckpoint(extras.resume);
     if (resumed.meta.baseWeightsHash !== base.weightsHash) throw new Error(`the checkpoint was made from backbone weights ${resumed.meta.baseWeightsHash.slice(0, 12)}…, not these (${base.weightsHash.slice(0, 12)}…)`);
-    o = resolveOptions(resumed.meta.state.options as ToCoADOptions);
+    const saved = resumed.meta.state.options as Partial<ToCoADOptions>;
+    // Checkpoints from before stage I had its own batch size trained both stages with `batchSize`.
+    o = resolveOptions({ stage1BatchSize: saved.batchSize, ...saved });
     const keys = Object.keys(extras.override ?? {}).filter((k) => JSON.stringify(extras.override![k as keyof ToCoADOptions]) !== JSON.stringify(o[k as keyof ToCoADOptions]));
     if (keys.length) {
       const bad = keys.filter((k) => !(STAGE2_OVERRIDABLE as readonly string[]).includes(k));
@@ -374,11 +381,13 @@ export async function trainToCoAD(
   };
 
   const n = prepared.length;
-  const stepsPerEpoch = Math.ceil(n / o.batchSize);
-  const batches = (stage: number, epoch: number): number[][] => {
+  const batchOf = (stage: 1 | 2) => (stage === 1 ? o.stage1BatchSize : o.batchSize);
+  const stepsPerEpoch = (stage: 1 | 2) => Math.ceil(n / batchOf(stage));
+  const batches = (stage: 1 | 2, epoch: number): number[][] => {
     const order = new Rng(deriveSeed(o.seed, SEED.order, stage, epoch)).shuffle([...Array(n).keys()]);
+    const size = batchOf(stage);
     const out: number[][] = [];
-    for (let i = 0; i < n; i += o.batchSize) out.push(order.slice(i, i + o.batchSize));
+    for (let i = 0; i < n; i += size) out.push(order.slice(i, i + size));
     return out;
   };
   const synthetic = (stage: number, epoch: number, idx: number) => generateAnomaly(prepared[idx], new Rng(deriveSeed(o.seed, SEED.anomaly, stage, epoch, idx)), textures, o.generator);
@@ -403,7 +412,7 @@ export async function trainToCoAD(
     if (startStage === 1 && o.stage1Epochs > 0) {
       const tStage = performance.now() - seconds.stage1 * 1000;
       if (!calibrated) {
-        const first = prepared.slice(0, Math.min(n, o.batchSize, 8));
+        const first = prepared.slice(0, Math.min(n, 8));
         tf.tidy(() => {
           const f = extractor.features(stack(first), ['layer2', 'layer3']);
           D.calibrate(f.layer2!, f.layer3!);
@@ -446,7 +455,7 @@ export async function trainToCoAD(
           lossSum += batchLoss;
           hooks.onStep?.({ stage: 1, epoch: epoch + 1, step: step + 1, steps: eb.length, loss: batchLoss / batch.length, lr, seconds: (performance.now() - tEpoch) / 1000 });
         }
-        const e: EpochReport = { stage: 1, epoch: epoch + 1, epochs: o.stage1Epochs, steps: stepsPerEpoch, lr, loss: lossSum / n, seconds: (performance.now() - tEpoch) / 1000 };
+        const e: EpochReport = { stage: 1, epoch: epoch + 1, epochs: o.stage1Epochs, steps: stepsPerEpoch(1), lr, loss: lossSum / n, seconds: (performance.now() - tEpoch) / 1000 };
         history.push(e);
         seconds.stage1 = (performance.now() - tStage) / 1000;
         hooks.onEpoch?.(e);
@@ -524,7 +533,7 @@ export async function trainToCoAD(
           stage: 2,
           epoch: epoch + 1,
           epochs: o.stage2Epochs,
-          steps: stepsPerEpoch,
+          steps: stepsPerEpoch(2),
           lr,
           loss: sums.loss / n,
           lossSym: sums.sym / n,

@@ -59,7 +59,7 @@ export function TrainEstimate() {
   }
   if (!e || !calibration || !at) return null;
   const long = e.total > LONG_RUN_SECONDS;
-  const plan = { images: images.count, batchSize: settings.batchSize, microBatch: settings.microBatch, stage1Epochs: settings.stage1Epochs, stage2Epochs: settings.stage2Epochs, imageSize: settings.imageSize };
+  const plan = { images: images.count, stage1BatchSize: settings.stage1BatchSize, batchSize: settings.batchSize, microBatch: settings.microBatch, stage1Epochs: settings.stage1Epochs, stage2Epochs: settings.stage2Epochs, imageSize: settings.imageSize };
   const shorter = long ? shorterRuns(calibration, plan) : [];
   const parts = [stageText('I', e.stage1, calibration.stage1), stageText('II', e.stage2, calibration.stage2)].filter(Boolean);
   return (

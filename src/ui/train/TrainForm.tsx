@@ -58,7 +58,7 @@ export function TrainForm() {
   const problems = settingsProblems(settings);
   const problemList = Object.entries(problems);
   const backboneOk = backboneId === BUNDLED_BACKBONE.id || stored.some((b) => b.id === backboneId);
-  const steps = images.count ? Math.ceil(images.count / Math.max(1, settings.batchSize || 1)) : 0;
+  const stepsOf = (batch: number) => (images.count ? Math.ceil(images.count / Math.max(1, batch || 1)) : 0);
   return (
     <section className="card" aria-labelledby="train-title" data-testid="train-form">
       <h2 id="train-title">Fine-tune the extractor (ToCoAD)</h2>
@@ -74,7 +74,7 @@ export function TrainForm() {
         onPicked={chooseTrainingImages}
       >
         <span className="small" data-testid="train-file-count" data-count={images.count}>
-          {images.count ? `${plural(images.count, 'image')} (${formatBytes(images.bytes)}) from "${images.dataset}"; ${plural(steps, 'step')} per epoch` : 'No images chosen'}
+          {images.count ? `${plural(images.count, 'image')} (${formatBytes(images.bytes)}) from "${images.dataset}"; optimiser steps per epoch: ${stepsOf(settings.stage1BatchSize)} in stage I, ${stepsOf(settings.batchSize)} in stage II` : 'No images chosen'}
           {images.note && ` (${images.note})`}
         </span>
       </ImageDrop>
@@ -93,7 +93,8 @@ export function TrainForm() {
         </label>
         <NumberField field="stage1Epochs" testId="stage1-epochs" label="Stage I epochs" min={0} step={1} problem={problems.stage1Epochs} disabled={running} />
         <NumberField field="stage2Epochs" testId="stage2-epochs" label="Stage II epochs" min={0} step={1} problem={problems.stage2Epochs} disabled={running} />
-        <NumberField field="batchSize" testId="batch" label="Batch" min={1} step={1} problem={problems.batchSize} disabled={running} />
+        <NumberField field="stage1BatchSize" testId="stage1-batch" label="Stage I batch" min={1} step={1} problem={problems.stage1BatchSize} disabled={running} />
+        <NumberField field="batchSize" testId="batch" label="Stage II batch" min={1} step={1} problem={problems.batchSize} disabled={running} />
         <NumberField field="microBatch" testId="micro-batch" label="Micro-batch" min={1} step={1} problem={problems.microBatch} disabled={running} />
         <NumberField field="imageSize" testId="image-size" label="Image size (px)" min={32} step={32} problem={problems.imageSize} disabled={running} />
       </div>

@@ -73,7 +73,7 @@ const RunControls = memo(function RunControls() {
       <p className="small muted" data-testid="train-state" data-state={state}>
         {state === 'paused' ? 'Paused. The engine keeps the run in memory; other engine work waits until it is resumed or cancelled.' : state === 'pausing' ? 'Pausing after the current micro-batch…' : 'Training'}
         {backend && ` on ${backend}`}
-        {options && `, ${options.imageSize} px, batch ${options.batchSize} in micro-batches of ${options.microBatch}, ${options.stage1Epochs} + ${options.stage2Epochs} epochs`}
+        {options && `, ${options.imageSize} px, batch ${options.stage1BatchSize} (stage I) and ${options.batchSize} (stage II) in micro-batches of ${options.microBatch}, ${options.stage1Epochs} + ${options.stage2Epochs} epochs`}
         {resumedAt && `; resumed from ${describePosition(resumedAt, record?.settings)}`}. Other engine work (building, scoring) waits until the run ends.
       </p>
       <div className="actions">

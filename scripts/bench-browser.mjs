@@ -26,6 +26,7 @@ const { values } = parseArgs({
     data: { type: 'string', default: '../shared/datasets/mvtec-bottle' },
     out: { type: 'string' },
     port: { type: 'string', default: '4193' },
+    dist: { type: 'string', default: 'dist' },
     live: { type: 'string' },
     seconds: { type: 'string', default: '30' },
     warmup: { type: 'string', default: '8' },
@@ -38,7 +39,7 @@ const files = values.live ? [] : readdirSync(dir).filter((f) => /\.(png|jpe?g|bm
 if (!values.live && files.length === 0) throw new Error(`no images in ${dir}`);
 
 const url = `http://127.0.0.1:${values.port}/`;
-const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', values.port, '--strictPort'], { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+const server = spawn('npx', ['vite', 'preview', '--outDir', values.dist, '--host', '127.0.0.1', '--port', values.port, '--strictPort'], { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
 const stop = () => {
   try {
     process.kill(-server.pid);
@@ -102,6 +103,7 @@ async function benchLive(browser, profileFile) {
   await page.waitForTimeout(Number(values.seconds) * 1000);
   const frames = await page.evaluate((t) => performance.getEntriesByName('live-frame').filter((e) => e.startTime >= t).map((e) => ({ start: e.startTime, end: e.startTime + e.duration })), from);
   if (frames.length < 2) throw new Error(`only ${frames.length} frames were scored in ${values.seconds} s`);
+  const workers = Number(await page.getByTestId('live-workers').getAttribute('data-workers'));
   const latencies = frames.map((f) => f.end - f.start).sort((a, b) => a - b);
   const span = (frames[frames.length - 1].end - frames[0].end) / 1000;
   const round = (x) => Math.round(x * 10) / 10;
@@ -112,6 +114,7 @@ async function benchLive(browser, profileFile) {
     seconds: round(span),
     frames: frames.length,
     fps: Math.round(((frames.length - 1) / span) * 100) / 100,
+    engine_workers: workers,
     latency_ms: { p50: round(percentile(latencies, 50)), p90: round(percentile(latencies, 90)), p99: round(percentile(latencies, 99)), max: round(latencies[latencies.length - 1]) },
     backend_reason: reason,
     at: new Date().toISOString(),

@@ -15,6 +15,7 @@ import { EngineError } from '../worker-bridge';
 import { pushAlert, useAppStore } from './app-store';
 import type { AppState, TaskState } from './app-store';
 import { engine, profileStore } from './services';
+import type { Engine } from './services';
 import { DEFAULT_CORESET_RATIO } from '../engine/patchcore/defaults';
 import { DEMO_PROFILE_ID } from '../engine/demo/recipe';
 
@@ -67,12 +68,16 @@ export function selectProfile(id: string): void {
   set({ selectedId: id, scoring: { ...get().scoring, result: null } });
 }
 
-export async function ensureLoaded(id: string, force = false): Promise<string> {
+/**
+ * Makes a stored profile scorable in the page's engine (or in `target`, whose loaded profiles `cache` remembers);
+ * returns the key it is scored under. Sent again only when the stored profile changed, or with `force`.
+ */
+export async function ensureLoaded(id: string, force = false, target: Engine = engine(), cache: Map<string, string> = loaded): Promise<string> {
   const { record, bank } = await profileStore().load(id);
   const key = `${record.bankKey}|${record.meta.updatedAt}`;
-  if (force || loaded.get(id) !== key) {
-    await engine().request('load-profile', { key, meta: record.meta, bank }, { transfer: [bank.bytes] });
-    loaded.set(id, key);
+  if (force || cache.get(id) !== key) {
+    await target.request('load-profile', { key, meta: record.meta, bank }, { transfer: [bank.bytes] });
+    cache.set(id, key);
   }
   return key;
 }

@@ -20,6 +20,7 @@ type Handler<K extends RequestType> = (payload: RequestMap[K], options: RequestO
 
 export class FakeEngine implements Engine {
   readonly calls: { type: RequestType; payload: unknown; options: RequestOptions }[] = [];
+  terminated = false;
   private readonly handlers: { [K in RequestType]?: Handler<K> } = {};
   private readonly listeners = new Set<BackendListener>();
 
@@ -40,6 +41,10 @@ export class FakeEngine implements Engine {
   onBackend(listener: BackendListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  terminate(): void {
+    this.terminated = true;
   }
 
   emitBackend(info: BackendInfo, notice?: string): void {
@@ -74,14 +79,25 @@ export function testProfile(o: { name?: string; threshold?: number | null; calib
 }
 
 /** Fresh services for one test: a fake engine, storage in memory, every store back at its start. */
-export function freshServices(): { engine: FakeEngine; kv: MemoryStore } {
+/**
+ * Fake services on an in-memory store, with the app's stores reset. Engines started with createEngine (the Live
+ * view's second worker) are FakeEngines collected in `created`, each set up by `setUp` when given.
+ */
+export function freshServices(setUp?: (e: FakeEngine) => void): { engine: FakeEngine; kv: MemoryStore; created: FakeEngine[] } {
   const engine = new FakeEngine();
   const kv = new MemoryStore();
-  setServicesForTest({ engine, kv });
+  const created: FakeEngine[] = [];
+  const createEngine = () => {
+    const e = new FakeEngine();
+    setUp?.(e);
+    created.push(e);
+    return e;
+  };
+  setServicesForTest({ engine, kv, createEngine });
   useAppStore.setState(useAppStore.getInitialState(), true);
   useInspectStore.setState(useInspectStore.getInitialState(), true);
   useEvaluateStore.setState(useEvaluateStore.getInitialState(), true);
-  return { engine, kv };
+  return { engine, kv, created };
 }
 
 /** A 'score' answer: the raw score, with a 2 x 2 map and preview. */

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { FrameScore } from '../worker-bridge/protocol';
-import { engineError, freshServices, testProfile } from './fake-engine';
+import { engineError, freshServices, testProfile, until } from './fake-engine';
 import type { FakeEngine } from './fake-engine';
 import { chooseLiveProfile, frameLostToReload, liveProfileOf, liveSession, useLiveStore } from './live-actions';
 import { profileStore } from './services';
@@ -8,10 +8,20 @@ import { deleteProfile, refreshProfiles, selectProfile } from './actions';
 import { useAppStore } from './app-store';
 import { DEMO_PROFILE_ID } from '../engine/demo/recipe';
 import { normalizeScore } from '../engine/profile/verdict';
+import type { BackendInfo } from '../worker-bridge/protocol';
+import { openLiveHelper } from './live-helper';
 
 let engine: FakeEngine;
 const frame = (score: number): FrameScore => ({ score, map: new Float32Array(4).fill(score), size: 2, grid: 1, width: 256, height: 256, backend: 'wasm', ms: 12 });
 const bitmap = (n: number) => ({ n, width: 256, height: 256 }) as unknown as ImageBitmap;
+
+/** Fresh services whose created engines (the helper) are set up by `setUp`; the page's engine answers loads. */
+function freshServicesWithHelper(setUp: (e: FakeEngine) => void) {
+  const services = freshServices(setUp);
+  engine = services.engine;
+  engine.on('load-profile', ({ key }) => ({ key }));
+  return services;
+}
 
 beforeEach(() => {
   ({ engine } = freshServices());
@@ -86,6 +96,59 @@ describe('live scoring', () => {
     expect(frameLostToReload(e)).toBe(false);
     expect((e as Error).message).toBe('the WebGPU device was lost');
     expect(engine.payloads('load-profile')).toHaveLength(1);
+  });
+});
+
+describe('live scoring on two engine workers', () => {
+  const backendInfo = { name: 'wasm', reason: 'chosen', calibration: null } as unknown as BackendInfo;
+
+  it('sends frames to whichever worker is free, each with the profile loaded once, and ends the helper on close', async () => {
+    const gates: { resolve: () => void }[] = [];
+    const slow = (score: number) => () => new Promise<FrameScore>((resolve) => gates.push({ resolve: () => resolve(frame(score)) }));
+    const { created } = freshServicesWithHelper((e) => e.on('init', () => backendInfo).on('load-profile', ({ key }) => ({ key })).on('score-frame', slow(3)));
+    const meta = await saved(2);
+    engine.on('score-frame', slow(1));
+    const helper = openLiveHelper('wasm');
+    const session = liveSession(meta, helper);
+    expect(session.lanes).toBe(2);
+    const first = session.score(async () => bitmap(1));
+    const second = session.score(async () => bitmap(2));
+    await until(() => gates.length === 2);
+    const [worker] = created;
+    expect(worker.calls.map((c) => c.type)).toEqual(['init', 'load-profile', 'score-frame']);
+    expect(worker.payloads('init')).toEqual([{ choice: 'wasm' }]);
+    expect(engine.payloads('score-frame')).toHaveLength(1);
+    gates.forEach((g) => g.resolve());
+    expect([(await first).verdict, (await second).verdict].sort()).toEqual(['fail', 'pass']);
+    // Both free again: the next frame goes to the page's engine, and no profile is loaded twice.
+    engine.on('score-frame', () => frame(1));
+    await session.score(async () => bitmap(3));
+    expect(engine.payloads('load-profile')).toHaveLength(1);
+    expect(worker.payloads('load-profile')).toHaveLength(1);
+    helper.close();
+    expect(worker.terminated).toBe(true);
+  });
+
+  it('drops a helper that cannot start: that frame says so, the page\'s engine scores the rest', async () => {
+    freshServicesWithHelper((e) =>
+      e.on('init', () => {
+        throw engineError('out of memory');
+      }),
+    );
+    const meta = await saved(2);
+    const session = liveSession(meta, openLiveHelper('wasm'));
+    const gate = engine;
+    let release: (() => void) | undefined;
+    gate.on('score-frame', () => new Promise<FrameScore>((r) => (release = () => r(frame(1)))));
+    const onMain = session.score(async () => bitmap(1));
+    const onHelper = await session.score(async () => bitmap(2)).catch((e: unknown) => e);
+    expect((onHelper as Error).message).toMatch(/second engine worker could not load the profile \(out of memory\)/);
+    expect(session.lanes).toBe(1);
+    await until(() => release !== undefined);
+    release!();
+    expect((await onMain).verdict).toBe('pass');
+    gate.on('score-frame', () => frame(3));
+    expect((await session.score(async () => bitmap(3))).verdict).toBe('fail');
   });
 });
 

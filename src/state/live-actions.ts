@@ -16,6 +16,8 @@ import { useAppStore } from './app-store';
 import type { AppState } from './app-store';
 import { liveFrameLog } from './history-live';
 import { engine } from './services';
+import type { Engine } from './services';
+import type { LiveHelper } from './live-helper';
 
 /**
  * The profile the Live view judges with, chosen in the view: null follows the profile selected in the other views
@@ -43,29 +45,64 @@ export function useLiveProfile(): ProfileMeta | null {
 export type LiveFrame = FrameScore & Judgement;
 
 interface LiveSession {
-  /** Scores one frame: `grab` is called once the profile is loaded, and its bitmap handed to the worker. */
+  /** How many frames may be in flight: one per engine worker that scores (the page's, and the helper's). */
+  readonly lanes: number;
+  /** Scores one frame: `grab` is called once the profile is loaded, and its bitmap handed to a free worker. */
   score(grab: () => Promise<ImageBitmap>): Promise<LiveFrame>;
 }
 
-export function liveSession(meta: ProfileMeta): LiveSession {
-  let key: string | null = null;
+/** An engine worker that scores frames, with the key it holds the profile under. */
+interface Lane {
+  engine: Engine;
+  load(force: boolean): Promise<string>;
+  key: string | null;
+  busy: boolean;
+}
+
+/**
+ * Live scoring on `meta`: on the page's engine, and also on `helper` (a second worker, see live-helper.ts) when
+ * given, each frame going to a worker that is free. A helper that cannot load the profile is dropped (that frame's
+ * error says so) and the page's engine goes on alone.
+ */
+export function liveSession(meta: ProfileMeta, helper: LiveHelper | null = null): LiveSession {
+  const lanes: Lane[] = [{ engine: engine(), load: (force) => ensureLoaded(meta.id, force), key: null, busy: false }];
+  if (helper) lanes.push({ engine: helper.engine, load: (force) => helper.load(meta.id, force), key: null, busy: false });
   const log = liveFrameLog(meta);
+  const prepare = async (lane: Lane): Promise<string> => {
+    try {
+      lane.key ??= await lane.load(false);
+      return lane.key;
+    } catch (e) {
+      if (lane === lanes[0]) throw e;
+      lanes.splice(lanes.indexOf(lane), 1);
+      throw new Error(`The second engine worker could not load the profile (${(e as Error).message ?? String(e)}); frames are scored by one worker.`, { cause: e });
+    }
+  };
   return {
+    get lanes() {
+      return lanes.length;
+    },
     async score(grab) {
-      key ??= await ensureLoaded(meta.id);
-      const bitmap = await grab();
-      const thumb = await log.thumbnailOf(bitmap);
-      let r: FrameScore;
+      const lane = lanes.find((l) => !l.busy) ?? lanes[0];
+      lane.busy = true;
       try {
-        r = await engine().request('score-frame', { key, frame: { kind: 'bitmap', bitmap } }, { transfer: [bitmap] });
-      } catch (e) {
-        thumb?.close();
-        if (frameLostToReload(e)) key = await ensureLoaded(meta.id, true);
-        throw e;
+        const key = await prepare(lane);
+        const bitmap = await grab();
+        const thumb = await log.thumbnailOf(bitmap);
+        let r: FrameScore;
+        try {
+          r = await lane.engine.request('score-frame', { key, frame: { kind: 'bitmap', bitmap } }, { transfer: [bitmap] });
+        } catch (e) {
+          thumb?.close();
+          if (frameLostToReload(e)) lane.key = await lane.load(true);
+          throw e;
+        }
+        const frame = { ...r, ...judge(r.score, meta.threshold.value, meta.calibrationScores) };
+        log.judged(frame, thumb);
+        return frame;
+      } finally {
+        lane.busy = false;
       }
-      const frame = { ...r, ...judge(r.score, meta.threshold.value, meta.calibrationScores) };
-      log.judged(frame, thumb);
-      return frame;
     },
   };
 }

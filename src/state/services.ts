@@ -14,6 +14,11 @@ import { TrainingStore } from '../storage/training-store';
 /** What the actions use of the bridge: one promise per request, and backend change notices. */
 export type Engine = Pick<EngineBridge, 'request' | 'onBackend'>;
 
+/** An engine worker of its own (the live view's second one), which its owner ends. */
+export type OwnedEngine = Engine & Pick<EngineBridge, 'terminate'>;
+
+const newEngineWorker = (name: string) => new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), { type: 'module', name });
+
 let bridge: Engine | null = null;
 let profiles: ProfileStore | null = null;
 let backbones: BackboneStore | null = null;
@@ -22,8 +27,15 @@ let training: TrainingStore | null = null;
 let keyValueStore: () => KeyValueStore = () => idbStore();
 
 export function engine(): Engine {
-  bridge ??= new EngineBridge(() => new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'engine' }));
+  bridge ??= new EngineBridge(() => newEngineWorker('engine'));
   return bridge;
+}
+
+let makeEngine: (name: string) => OwnedEngine = (name) => new EngineBridge(() => newEngineWorker(name));
+
+/** Starts another engine worker (not started: send it 'init' first), for work that runs beside the page's engine. */
+export function createEngine(name: string): OwnedEngine {
+  return makeEngine(name);
 }
 
 export function profileStore(): ProfileStore {
@@ -45,8 +57,9 @@ export function trainingStore(): TrainingStore {
  * Tests only: the engine becomes `engine` (anything with the bridge's interface) and the stores are made afresh,
  * on first use, over `kv` (e.g. the in-memory store of src/storage/kv.ts).
  */
-export function setServicesForTest(services: { engine: Engine; kv: KeyValueStore }): void {
+export function setServicesForTest(services: { engine: Engine; kv: KeyValueStore; createEngine?: (name: string) => OwnedEngine }): void {
   bridge = services.engine;
+  if (services.createEngine) makeEngine = services.createEngine;
   keyValueStore = () => services.kv;
   profiles = backbones = training = null;
 }

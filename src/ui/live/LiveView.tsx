@@ -14,6 +14,7 @@ import { proposeTeach } from '../../state/teach-actions';
 import { TeachPanel } from '../teach/TeachPanel';
 import { LiveDeviceControls } from './LiveDeviceControls';
 import { useFullscreen, useWakeLock } from './screen';
+import { liveHelperUseful, startLiveHelper, useLiveHelper } from '../../state/live-helper';
 import './live.css';
 
 /** Frames go to the model at 256 x 256: it resizes to that size anyway (aspect ignored), and it keeps transfers small. */
@@ -24,6 +25,8 @@ interface LiveStats {
   latency: number | null;
   frames: number;
   dropped: number;
+  /** Engine workers scoring frames. */
+  workers: number;
 }
 
 /** User Timing entries kept at most (a long session clears them rather than growing without end). */
@@ -72,7 +75,9 @@ export function LiveView() {
   const [frozen, setFrozen] = useState(false);
   const [aspect, setAspect] = useState<number | null>(null);
   const [result, setResult] = useState<LiveFrame | null>(null);
-  const [stats, setStats] = useState<LiveStats>({ fps: 0, latency: null, frames: 0, dropped: 0 });
+  const [stats, setStats] = useState<LiveStats>({ fps: 0, latency: null, frames: 0, dropped: 0, workers: 1 });
+  const backendName = useAppStore((s) => s.backend?.name);
+  const helper = useLiveHelper();
   const [scoreProblem, setScoreProblem] = useState<string | null>(null);
   const videoRef = useRef<HTMLVideoElement>(null);
   const overlayRef = useRef<HTMLCanvasElement>(null);
@@ -114,20 +119,32 @@ export function LiveView() {
     };
   }, [cameraId, visible]);
 
-  // The scoring loop: one frame in flight, the newest frame when the engine is free.
+  // A second engine worker while the view has a profile to judge with, where it adds speed (see live-helper.ts).
+  const hasProfile = profile !== null;
+  useEffect(() => {
+    const memory = (navigator as Navigator & { deviceMemory?: number }).deviceMemory;
+    if (!ready || !visible || !hasProfile || !backendName || !liveHelperUseful(backendName, navigator.hardwareConcurrency || 1, memory)) return;
+    return startLiveHelper(backendName);
+  }, [ready, visible, hasProfile, backendName]);
+
+  // The scoring loop: a frame in flight per engine worker, the newest frame whenever one is free.
   const profileKey = profile ? `${profile.id}|${profile.updatedAt}` : null;
   useEffect(() => {
     if (!profile || !ready || camera !== 'on' || frozen) return;
     const meta = profile;
-    const session = liveSession(meta);
+    const session = liveSession(meta, helper);
     const meter = new FpsMeter(3000);
     let raf = 0;
+    // With two workers a frame can finish after a newer one: it is not shown.
+    let shownFrom = -Infinity;
     const scheduler = new FrameScheduler<number, LiveFrame>(
       () => {
         const video = videoRef.current!;
         return session.score(() => createImageBitmap(video, { resizeWidth: FRAME_SIZE, resizeHeight: FRAME_SIZE, resizeQuality: 'medium' }));
       },
       (r, t0) => {
+        if (t0 < shownFrom) return;
+        shownFrom = t0;
         const now = performance.now();
         meter.tick(now, now - t0);
         markFrame(t0, now);
@@ -135,11 +152,13 @@ export function LiveView() {
         setResult(r);
         setScoreProblem(null);
         if (overlayRef.current && videoRef.current) drawLiveOverlay(overlayRef.current, videoRef.current, r, meta);
-        setStats({ fps: meter.fps(now), latency: meter.latency(now), frames: scheduler.stats.completed, dropped: scheduler.stats.dropped });
+        setStats({ fps: meter.fps(now), latency: meter.latency(now), frames: scheduler.stats.completed, dropped: scheduler.stats.dropped, workers: session.lanes });
       },
       (e) => {
         if (!frameLostToReload(e)) setScoreProblem((e as Error).message ?? String(e));
       },
+      undefined,
+      session.lanes,
     );
     const loop = () => {
       raf = requestAnimationFrame(loop);
@@ -152,7 +171,7 @@ export function LiveView() {
     raf = requestAnimationFrame(loop);
     const tick = setInterval(() => {
       const now = performance.now();
-      setStats({ fps: meter.fps(now), latency: meter.latency(now), frames: scheduler.stats.completed, dropped: scheduler.stats.dropped });
+      setStats({ fps: meter.fps(now), latency: meter.latency(now), frames: scheduler.stats.completed, dropped: scheduler.stats.dropped, workers: session.lanes });
     }, 500);
     return () => {
       scheduler.stop();
@@ -160,7 +179,7 @@ export function LiveView() {
       clearInterval(tick);
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps -- profileKey stands for the profile's revision
-  }, [profileKey, ready, camera, frozen]);
+  }, [profileKey, ready, camera, frozen, helper]);
 
   const toggleFreeze = () => {
     const video = videoRef.current;
@@ -235,6 +254,9 @@ export function LiveView() {
             {stats.frames}
           </Fact>
           <Fact term="Frames skipped">{stats.dropped}</Fact>
+          <Fact term="Engine workers" data-testid="live-workers" data-workers={stats.workers}>
+            {stats.workers}
+          </Fact>
         </dl>
         {!profile && (
           <p className="muted" data-testid="live-no-profile">

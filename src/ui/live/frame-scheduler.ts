@@ -1,6 +1,7 @@
 /**
- * Runs one frame job at a time and never queues: a frame offered while a job is in flight is dropped
- * (counted), so the live view always scores the newest frame the backend can take. Pure; no DOM.
+ * Runs up to `capacity` frame jobs at a time (one per engine worker) and never queues: a frame offered while all
+ * are in flight is dropped (counted), so the live view always scores the newest frame the backend can take.
+ * Pure; no DOM.
  */
 interface FrameSchedulerStats {
   started: number;
@@ -10,7 +11,7 @@ interface FrameSchedulerStats {
 }
 
 export class FrameScheduler<T, R> {
-  private busy = false;
+  private running = 0;
   private stopped = false;
   readonly stats: FrameSchedulerStats = { started: 0, completed: 0, failed: 0, dropped: 0 };
 
@@ -20,15 +21,17 @@ export class FrameScheduler<T, R> {
     private readonly onError: (error: unknown, frame: T) => void = () => {},
     /** Called with a frame that was not taken (e.g. to close an ImageBitmap). */
     private readonly onDrop: (frame: T) => void = () => {},
+    /** Jobs that may run at once. */
+    private readonly capacity = 1,
   ) {}
 
   /** True when a frame offered now would be taken. Check it before grabbing a frame, to skip the grab. */
   get idle(): boolean {
-    return !this.busy && !this.stopped;
+    return this.running < this.capacity && !this.stopped;
   }
 
   get inFlight(): boolean {
-    return this.busy;
+    return this.running > 0;
   }
 
   /** Takes the frame when idle (returns true), otherwise drops it (returns false). */
@@ -38,7 +41,7 @@ export class FrameScheduler<T, R> {
       this.onDrop(frame);
       return false;
     }
-    this.busy = true;
+    this.running++;
     this.stats.started++;
     let job: Promise<R>;
     try {
@@ -48,12 +51,12 @@ export class FrameScheduler<T, R> {
     }
     job.then(
       (r) => {
-        this.busy = false;
+        this.running--;
         this.stats.completed++;
         if (!this.stopped) this.onResult(r, frame);
       },
       (e) => {
-        this.busy = false;
+        this.running--;
         this.stats.failed++;
         if (!this.stopped) this.onError(e, frame);
       },

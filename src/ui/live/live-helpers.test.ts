@@ -42,6 +42,39 @@ describe('FrameScheduler', () => {
     expect(s.stats).toEqual({ started: 2, completed: 1, failed: 0, dropped: 9 });
   });
 
+  it('with a capacity of two, keeps two frames in flight (one per worker) and drops the rest', async () => {
+    const jobs: { frame: number; d: ReturnType<typeof deferred<number>> }[] = [];
+    const results: number[] = [];
+    const s = new FrameScheduler<number, number>(
+      (frame) => {
+        const d = deferred<number>();
+        jobs.push({ frame, d });
+        return d.promise;
+      },
+      (r) => results.push(r),
+      undefined,
+      undefined,
+      2,
+    );
+    expect(s.offer(1)).toBe(true);
+    expect(s.idle).toBe(true);
+    expect(s.offer(2)).toBe(true);
+    expect(s.idle).toBe(false);
+    expect(s.offer(3)).toBe(false);
+    jobs[1].d.resolve(20);
+    await flush();
+    expect(s.idle).toBe(true);
+    expect(s.offer(4)).toBe(true);
+    expect(s.offer(5)).toBe(false);
+    jobs[0].d.resolve(10);
+    jobs[2].d.resolve(40);
+    await flush();
+    expect(results).toEqual([20, 10, 40]);
+    expect(jobs.map((j) => j.frame)).toEqual([1, 2, 4]);
+    expect(s.inFlight).toBe(false);
+    expect(s.stats).toEqual({ started: 3, completed: 3, failed: 0, dropped: 2 });
+  });
+
   it('frees the slot after a failure (sync throw or rejection) and reports it', async () => {
     const errors: unknown[] = [];
     let n = 0;

@@ -18,7 +18,7 @@ function cliDefaults(): { settings: TrainSettings; trainFrom: unknown } {
   const o = cmd.opts();
   for (const k of Object.keys(o)) expect(cmd.getOptionValueSource(k), `--${k}`).toBe('default');
   const { batch, stage1Batch, trainFrom, ...rest } = o;
-  const settings = { ...Object.fromEntries(KEYS.filter((k) => k !== 'batchSize' && k !== 'stage1BatchSize').map((k) => [k, rest[k]])), stage1BatchSize: stage1Batch, batchSize: batch } as TrainSettings;
+  const settings = { ...Object.fromEntries(KEYS.filter((k) => k !== 'batchSize' && k !== 'stage1BatchSize').map((k) => [k, rest[k]])), stage1BatchSize: stage1Batch ?? batch, batchSize: batch } as TrainSettings; // --stage1-batch defaults to --batch
   return { settings, trainFrom };
 }
 

@@ -33,7 +33,7 @@ interface FinetuneArgs extends Omit<TrainSettings, 'batchSize' | 'stage1BatchSiz
   out: string;
   backbone: string;
   batch: number;
-  stage1Batch: number;
+  stage1Batch?: number;
   trainFrom: TapName;
   freezeBnAffine?: boolean;
   textures?: string;
@@ -117,8 +117,8 @@ export function register(program: Command): void {
     .option('--backbone <id|dir>', 'bundled backbone id or a model folder to start from', 'resnet50-imagenet')
     .option('--stage1-epochs <n>', 'stage I (discriminator) epochs', int('--stage1-epochs', 0), DEFAULT_TRAIN_SETTINGS.stage1Epochs)
     .option('--stage2-epochs <n>', 'stage II (contrastive) epochs', int('--stage2-epochs', 0), DEFAULT_TRAIN_SETTINGS.stage2Epochs)
-    .option('--stage1-batch <n>', 'stage I images per optimiser step (the discriminator)', int('--stage1-batch', 1), DEFAULT_TRAIN_SETTINGS.stage1BatchSize)
-    .option('--batch <n>', 'stage II images per optimiser step (the extractor)', int('--batch', 1), DEFAULT_TRAIN_SETTINGS.batchSize)
+    .option('--batch <n>', 'images per optimiser step (stage II, and stage I unless --stage1-batch is given)', int('--batch', 1), DEFAULT_TRAIN_SETTINGS.batchSize)
+    .option('--stage1-batch <n>', 'stage I (discriminator) images per optimiser step (default: --batch)', int('--stage1-batch', 1))
     .option('--micro-batch <n>', 'images per forward/backward pass (gradients are accumulated to --batch; lower it if memory runs out)', int('--micro-batch', 1), DEFAULT_TRAIN_SETTINGS.microBatch)
     .option('--lambda <x>', 'weight of L_sym in L = lambda L_sym + (1 - lambda) L_neg', num('--lambda', (n) => n >= 0 && n <= 1, 'in [0, 1]'), DEFAULT_TRAIN_SETTINGS.lambda)
     .addOption(new Option('--generator <kind>', 'synthetic anomaly generator').choices(['perlin', 'cutpaste']).default(DEFAULT_TRAIN_SETTINGS.generator))
@@ -150,7 +150,7 @@ export function register(program: Command): void {
     const textures = args.textures ? await Promise.all(listImages(args.textures).map((f) => decodeImageFile(f))) : [];
     const requested: Partial<ToCoADOptions> = {
       imageSize: args.imageSize,
-      stage1BatchSize: args.stage1Batch,
+      stage1BatchSize: args.stage1Batch ?? args.batch,
       batchSize: args.batch,
       microBatch: args.microBatch,
       stage1Epochs: args.stage1Epochs,

@@ -68,11 +68,27 @@ export function selectProfile(id: string): void {
   set({ selectedId: id, scoring: { ...get().scoring, result: null } });
 }
 
+/** Loads in flight, per engine cache and profile id: callers that ask at the same time share one transfer of the bank. */
+const loading = new WeakMap<Map<string, string>, Map<string, Promise<string>>>();
+
 /**
  * Makes a stored profile scorable in the page's engine (or in `target`, whose loaded profiles `cache` remembers);
- * returns the key it is scored under. Sent again only when the stored profile changed, or with `force`.
+ * returns the key it is scored under. Sent again only when the stored profile changed, or with `force`; a call made
+ * while the same profile is on its way to the same engine waits for that load instead of sending the bank twice.
  */
-export async function ensureLoaded(id: string, force = false, target: Engine = engine(), cache: Map<string, string> = loaded): Promise<string> {
+export function ensureLoaded(id: string, force = false, target: Engine = engine(), cache: Map<string, string> = loaded): Promise<string> {
+  const inFlight = loading.get(cache) ?? new Map<string, Promise<string>>();
+  loading.set(cache, inFlight);
+  const pending = inFlight.get(id);
+  if (pending && !force) return pending;
+  const load = sendProfile(id, force, target, cache).finally(() => {
+    if (inFlight.get(id) === load) inFlight.delete(id);
+  });
+  inFlight.set(id, load);
+  return load;
+}
+
+async function sendProfile(id: string, force: boolean, target: Engine, cache: Map<string, string>): Promise<string> {
   const { record, bank } = await profileStore().load(id);
   const key = `${record.bankKey}|${record.meta.updatedAt}`;
   if (force || cache.get(id) !== key) {

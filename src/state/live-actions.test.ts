@@ -9,7 +9,7 @@ import { useAppStore } from './app-store';
 import { DEMO_PROFILE_ID } from '../engine/demo/recipe';
 import { normalizeScore } from '../engine/profile/verdict';
 import type { BackendInfo } from '../worker-bridge/protocol';
-import { openLiveHelper } from './live-helper';
+import { openSecondEngine } from './second-engine';
 
 let engine: FakeEngine;
 const frame = (score: number): FrameScore => ({ score, map: new Float32Array(4).fill(score), size: 2, grid: 1, width: 256, height: 256, backend: 'wasm', ms: 12 });
@@ -108,7 +108,7 @@ describe('live scoring on two engine workers', () => {
     const { created } = freshServicesWithHelper((e) => e.on('init', () => backendInfo).on('load-profile', ({ key }) => ({ key })).on('score-frame', slow(3)));
     const meta = await saved(2);
     engine.on('score-frame', slow(1));
-    const helper = openLiveHelper('wasm');
+    const helper = openSecondEngine('wasm');
     const session = liveSession(meta, helper);
     expect(session.lanes).toBe(2);
     const first = session.score(async () => bitmap(1));
@@ -136,7 +136,7 @@ describe('live scoring on two engine workers', () => {
       }),
     );
     const meta = await saved(2);
-    const session = liveSession(meta, openLiveHelper('wasm'));
+    const session = liveSession(meta, openSecondEngine('wasm'));
     const gate = engine;
     let release: (() => void) | undefined;
     gate.on('score-frame', () => new Promise<FrameScore>((r) => (release = () => r(frame(1)))));

@@ -17,7 +17,7 @@ import type { AppState } from './app-store';
 import { liveFrameLog } from './history-live';
 import { engine } from './services';
 import type { Engine } from './services';
-import type { LiveHelper } from './live-helper';
+import type { SecondEngine } from './second-engine';
 
 /**
  * The profile the Live view judges with, chosen in the view: null follows the profile selected in the other views
@@ -60,11 +60,11 @@ interface Lane {
 }
 
 /**
- * Live scoring on `meta`: on the page's engine, and also on `helper` (a second worker, see live-helper.ts) when
+ * Live scoring on `meta`: on the page's engine, and also on `helper` (a second worker, see second-engine.ts) when
  * given, each frame going to a worker that is free. A helper that cannot load the profile is dropped (that frame's
  * error says so) and the page's engine goes on alone.
  */
-export function liveSession(meta: ProfileMeta, helper: LiveHelper | null = null): LiveSession {
+export function liveSession(meta: ProfileMeta, helper: SecondEngine | null = null): LiveSession {
   const lanes: Lane[] = [{ engine: engine(), load: (force) => ensureLoaded(meta.id, force), key: null, busy: false }];
   if (helper) lanes.push({ engine: helper.engine, load: (force) => helper.load(meta.id, force), key: null, busy: false });
   const log = liveFrameLog(meta);

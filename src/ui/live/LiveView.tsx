@@ -14,7 +14,7 @@ import { proposeTeach } from '../../state/teach-actions';
 import { TeachPanel } from '../teach/TeachPanel';
 import { LiveDeviceControls } from './LiveDeviceControls';
 import { useFullscreen, useWakeLock } from './screen';
-import { liveHelperUseful, startLiveHelper, useLiveHelper } from '../../state/live-helper';
+import { secondEngineHelpsHere, startSecondEngine, useSecondEngine } from '../../state/second-engine';
 import './live.css';
 
 /** Frames go to the model at 256 x 256: it resizes to that size anyway (aspect ignored), and it keeps transfers small. */
@@ -77,7 +77,7 @@ export function LiveView() {
   const [result, setResult] = useState<LiveFrame | null>(null);
   const [stats, setStats] = useState<LiveStats>({ fps: 0, latency: null, frames: 0, dropped: 0, workers: 1 });
   const backendName = useAppStore((s) => s.backend?.name);
-  const helper = useLiveHelper();
+  const helper = useSecondEngine();
   const [scoreProblem, setScoreProblem] = useState<string | null>(null);
   const videoRef = useRef<HTMLVideoElement>(null);
   const overlayRef = useRef<HTMLCanvasElement>(null);
@@ -119,12 +119,11 @@ export function LiveView() {
     };
   }, [cameraId, visible]);
 
-  // A second engine worker while the view has a profile to judge with, where it adds speed (see live-helper.ts).
+  // A second engine worker while the view has a profile to judge with, where it adds speed (see second-engine.ts).
   const hasProfile = profile !== null;
   useEffect(() => {
-    const memory = (navigator as Navigator & { deviceMemory?: number }).deviceMemory;
-    if (!ready || !visible || !hasProfile || !backendName || !liveHelperUseful(backendName, navigator.hardwareConcurrency || 1, memory)) return;
-    return startLiveHelper(backendName);
+    if (!ready || !visible || !hasProfile || !secondEngineHelpsHere(backendName)) return;
+    return startSecondEngine(backendName);
   }, [ready, visible, hasProfile, backendName]);
 
   // The scoring loop: a frame in flight per engine worker, the newest frame whenever one is free.

@@ -1,8 +1,8 @@
 /**
- * A second engine worker for the live camera. On WASM (and the CPU backend) one worker computes on at most half
+ * A second engine worker for scoring many images: on WASM (and the CPU backend) one worker computes on at most half
  * the logical cores (tfjs' WASM thread pool takes half; a 2-core machine runs one thread), so the Live view scores
- * alternate frames on the page's engine and on this one, and a frame is scored while the previous one still is.
- * It starts on the page engine's backend when the Live view has a profile to judge with, and ends with the view.
+ * alternate frames on the page's engine and on this one, and Inspect scores a batch on both. It starts on the page
+ * engine's backend: for the Live view while it has a profile to judge with, for Inspect for one batch.
  */
 import { create } from 'zustand';
 import type { BackendName } from '../worker-bridge/protocol';
@@ -10,7 +10,7 @@ import { ensureLoaded } from './actions';
 import { createEngine } from './services';
 import type { Engine } from './services';
 
-export interface LiveHelper {
+export interface SecondEngine {
   engine: Engine;
   /** Makes the stored profile `id` scorable in the helper (once started); returns its key. */
   load(id: string, force: boolean): Promise<string>;
@@ -21,12 +21,19 @@ export interface LiveHelper {
  * Whether a second worker adds speed here: a backend that computes on the CPU, at least 2 logical cores, and (where
  * the browser tells) 4 GB of memory or more, since the worker holds its own copy of the model and the bank.
  */
-export function liveHelperUseful(backend: BackendName | undefined, cores: number, memoryGb?: number): boolean {
+export function secondEngineUseful(backend: BackendName | undefined, cores: number, memoryGb?: number): boolean {
   return (backend === 'wasm' || backend === 'cpu') && cores >= 2 && (memoryGb === undefined || memoryGb >= 4);
 }
 
-export function openLiveHelper(backend: BackendName): LiveHelper {
-  const worker = createEngine('engine-live');
+/** {@link secondEngineUseful} in this browser: its logical cores and, where it tells, its memory. */
+export function secondEngineHelpsHere(backend: BackendName | undefined): backend is BackendName {
+  if (typeof navigator === 'undefined') return false;
+  const memory = (navigator as Navigator & { deviceMemory?: number }).deviceMemory;
+  return secondEngineUseful(backend, navigator.hardwareConcurrency || 1, memory);
+}
+
+export function openSecondEngine(backend: BackendName): SecondEngine {
+  const worker = createEngine('engine-2');
   const loaded = new Map<string, string>();
   const started = worker.request('init', { choice: backend });
   // A helper that cannot start fails its frames' loads; the session then drops it (see liveSession).
@@ -41,16 +48,16 @@ export function openLiveHelper(backend: BackendName): LiveHelper {
   };
 }
 
-const useHelperStore = create<{ helper: LiveHelper | null }>()(() => ({ helper: null }));
+const useHelperStore = create<{ helper: SecondEngine | null }>()(() => ({ helper: null }));
 
 /** The running helper, as a hook (null when none runs). */
-export function useLiveHelper(): LiveHelper | null {
+export function useSecondEngine(): SecondEngine | null {
   return useHelperStore((s) => s.helper);
 }
 
-/** Starts a helper on `backend` for the Live view; the returned function ends it. */
-export function startLiveHelper(backend: BackendName): () => void {
-  const h = openLiveHelper(backend);
+/** Starts a second engine on `backend` for the Live view (`useSecondEngine` gives it); the returned function ends it. */
+export function startSecondEngine(backend: BackendName): () => void {
+  const h = openSecondEngine(backend);
   useHelperStore.setState({ helper: h });
   return () => {
     h.close();

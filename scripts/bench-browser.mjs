@@ -12,6 +12,12 @@
 //
 //   npm run cli -- fit --data ../shared/datasets/mvtec-bottle --shots 200 --out bottle-200.profile.safetensors
 //   npm run build && node scripts/bench-browser.mjs --live bottle-200.profile.safetensors [--seconds 30] [--out live.json]
+//
+// Inspect mode: imports a profile, drops the first N images of DATA/test (all defect folders, sorted) on the Inspect
+// view (WASM) and reports how long the batch takes, and images per second
+// (a batch of 4 or more is scored on two engine workers where the browser has 2+ cores; see src/state/second-engine.ts):
+//
+//   npm run build && node scripts/bench-browser.mjs --inspect bottle-200.profile.safetensors [--images 40] [--out inspect.json]
 import { chromium } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,12 +36,15 @@ const { values } = parseArgs({
     live: { type: 'string' },
     seconds: { type: 'string', default: '30' },
     warmup: { type: 'string', default: '8' },
+    inspect: { type: 'string' },
   },
 });
 const backends = values.backends.split(',').map((s) => s.trim()).filter(Boolean);
 const count = Number(values.images);
-const dir = join(resolve(values.data), 'train', 'good');
-const files = values.live ? [] : readdirSync(dir).filter((f) => /\.(png|jpe?g|bmp)$/i.test(f)).sort().slice(0, count).map((f) => join(dir, f));
+const images = (dir) => readdirSync(dir).filter((f) => /\.(png|jpe?g|bmp)$/i.test(f)).sort().map((f) => join(dir, f));
+const testDir = join(resolve(values.data), 'test');
+const dir = values.inspect ? testDir : join(resolve(values.data), 'train', 'good');
+const files = values.live ? [] : values.inspect ? readdirSync(testDir).sort().flatMap((d) => images(join(testDir, d))).slice(0, count) : images(dir).slice(0, count);
 if (!values.live && files.length === 0) throw new Error(`no images in ${dir}`);
 
 const url = `http://127.0.0.1:${values.port}/`;
@@ -61,6 +70,7 @@ const cameraArgs = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-med
 const browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-gpu-sandbox', ...(values.live ? cameraArgs : [])] });
 try {
   if (values.live) await benchLive(browser, resolve(values.live));
+  else if (values.inspect) await benchInspect(browser, resolve(values.inspect));
   else await benchStages(browser);
 } finally {
   await browser.close();
@@ -78,8 +88,8 @@ function emit(result) {
   if (values.out) writeFileSync(values.out, json);
 }
 
-async function benchLive(browser, profileFile) {
-  const context = await browser.newContext({ permissions: ['camera'] });
+/** Opens the app on WASM and imports `profileFile`; returns the page, the backend's reason and the profile's name. */
+async function openWithProfile(context, profileFile) {
   const page = await context.newPage();
   await page.goto(`${url}#/advanced`);
   await page.locator('[data-testid="backend-badge"][data-status="ready"]').waitFor({ timeout: 300_000 });
@@ -91,6 +101,16 @@ async function benchLive(browser, profileFile) {
   const before = await page.getByTestId('profile-item').count();
   await page.getByTestId('import-input').setInputFiles(profileFile);
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid="profile-item"]').length > n, before, { timeout: 300_000 });
+  return { page, reason };
+}
+
+function round1(x) {
+  return Math.round(x * 10) / 10;
+}
+
+async function benchLive(browser, profileFile) {
+  const context = await browser.newContext({ permissions: ['camera'] });
+  const { page, reason } = await openWithProfile(context, profileFile);
   await page.goto(`${url}#/live`);
   const choice = page.getByTestId('live-profile');
   const options = await choice.locator('option').evaluateAll((os) => os.map((o) => ({ value: o.value, text: o.textContent })));
@@ -106,16 +126,46 @@ async function benchLive(browser, profileFile) {
   const workers = Number(await page.getByTestId('live-workers').getAttribute('data-workers'));
   const latencies = frames.map((f) => f.end - f.start).sort((a, b) => a - b);
   const span = (frames[frames.length - 1].end - frames[0].end) / 1000;
-  const round = (x) => Math.round(x * 10) / 10;
   emit({
     mode: 'live',
     backend: 'wasm',
     profile: imported.text,
-    seconds: round(span),
+    seconds: round1(span),
     frames: frames.length,
-    fps: Math.round(((frames.length - 1) / span) * 100) / 100,
+    fps: Math.round1(((frames.length - 1) / span) * 100) / 100,
     engine_workers: workers,
-    latency_ms: { p50: round(percentile(latencies, 50)), p90: round(percentile(latencies, 90)), p99: round(percentile(latencies, 99)), max: round(latencies[latencies.length - 1]) },
+    latency_ms: { p50: round1(percentile(latencies, 50)), p90: round1(percentile(latencies, 90)), p99: round1(percentile(latencies, 99)), max: round1(latencies[latencies.length - 1]) },
+    backend_reason: reason,
+    at: new Date().toISOString(),
+  });
+  await context.close();
+}
+
+async function benchInspect(browser, profileFile) {
+  const context = await browser.newContext();
+  const { page, reason } = await openWithProfile(context, profileFile);
+  const from = await page.evaluate(() => performance.now());
+  await page.getByTestId('inspect-files').setInputFiles(files);
+  await page.waitForFunction(
+    (n) => {
+      const cards = [...document.querySelectorAll('[data-testid="result-card"]')];
+      return cards.length === n && cards.every((c) => c.getAttribute('data-status') === 'done' || c.getAttribute('data-status') === 'error');
+    },
+    files.length,
+    { timeout: 1_800_000, polling: 100 },
+  );
+  const seconds = ((await page.evaluate(() => performance.now())) - from) / 1000;
+  const failed = await page.locator('[data-testid="result-card"][data-status="error"]').count();
+  if (failed) throw new Error(`${failed} of ${files.length} images failed to score`);
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  emit({
+    mode: 'inspect',
+    backend: 'wasm',
+    images: files.length,
+    seconds: round1(seconds),
+    images_per_second: Math.round((files.length / seconds) * 100) / 100,
+    ms_per_image: round1((seconds * 1000) / files.length),
+    cores,
     backend_reason: reason,
     at: new Date().toISOString(),
   });

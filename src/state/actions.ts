@@ -10,6 +10,7 @@ import { checkProfileFileSize } from '../engine/profile/profile';
 import { judge } from '../engine/profile/verdict';
 import { isAbortError } from '../engine/progress';
 import { requestPersistence } from '../storage/profile-store';
+import type { ProfileRecord } from '../storage/profile-store';
 import type { BuildOptions, FileBytes, StoredBank } from '../worker-bridge/protocol';
 import { EngineError } from '../worker-bridge';
 import { pushAlert, useAppStore } from './app-store';
@@ -88,13 +89,17 @@ export function ensureLoaded(id: string, force = false, target: Engine = engine(
   return load;
 }
 
+/** The key a stored profile is scored under: it changes whenever the profile or its bank does. */
+const scoringKey = (record: ProfileRecord) => `${record.bankKey}|${record.meta.updatedAt}`;
+
 async function sendProfile(id: string, force: boolean, target: Engine, cache: Map<string, string>): Promise<string> {
+  // The record alone says whether the engine holds the current profile; the bank (megabytes) is read only to send it.
+  const known = scoringKey(await profileStore().record(id));
+  if (!force && cache.get(id) === known) return known;
   const { record, bank } = await profileStore().load(id);
-  const key = `${record.bankKey}|${record.meta.updatedAt}`;
-  if (force || cache.get(id) !== key) {
-    await target.request('load-profile', { key, meta: record.meta, bank }, { transfer: [bank.bytes] });
-    cache.set(id, key);
-  }
+  const key = scoringKey(record);
+  await target.request('load-profile', { key, meta: record.meta, bank }, { transfer: [bank.bytes] });
+  cache.set(id, key);
   return key;
 }
 

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { judge } from '../engine/profile/verdict';
 import { refreshProfiles } from './actions';
 import { useAppStore } from './app-store';
@@ -9,16 +9,12 @@ import { useInspectStore } from './inspect-store';
 import { profileStore } from './services';
 
 let engine: FakeEngine;
-/** Engines the actions started (a second engine for a batch), and how each answers. */
-let created: FakeEngine[];
-let setUpSecond: (e: FakeEngine) => void = () => {};
 const inspect = () => useInspectStore.getState();
 const picked = (path: string, bytes = [1, 2, 3]) => ({ path, file: new File([new Uint8Array(bytes)], path.split('/').pop()!) });
 const SCORES: Record<string, number> = { 'batch/good/a.png': 1.5, 'batch/scratch/b.png': 4, 'batch/good/c.png': 2 };
 
 beforeEach(async () => {
-  setUpSecond = () => {};
-  ({ engine, created } = freshServices((e) => setUpSecond(e)));
+  ({ engine } = freshServices());
   engine.on('load-profile', ({ key }) => ({ key }));
   const { meta, bank } = testProfile({ name: 'bottle', threshold: 2, calibration: [1, 2] });
   await profileStore().save(meta, bank);
@@ -51,48 +47,9 @@ describe('inspecting a batch', () => {
     expect(items[4].error).toBe('batch/empty.png: the file is empty');
     expect(engine.payloads('score').map((p) => p.file.name)).not.toContain('batch/empty.png');
     expect(items[0]).toMatchObject({ mapSize: 2, width: 64, height: 48, backend: 'wasm' });
+    // Two images are scored at a time; both wait for one load of the profile, not one each.
+    expect(engine.payloads('load-profile')).toHaveLength(1);
     expect(useAppStore.getState().alerts.at(-1)?.text).toBe('2 files could not be inspected (see the messages above the results); the others were.');
-  });
-
-  describe('on WASM with two cores', () => {
-    beforeEach(() => {
-      vi.stubGlobal('navigator', { hardwareConcurrency: 2 });
-      useAppStore.setState({ backend: { name: 'wasm' } as never });
-      engine.on('score', ({ file }) => scoreResult(file.name, 1));
-    });
-    afterEach(() => vi.unstubAllGlobals());
-    const batch = (n: number) => Array.from({ length: n }, (_, i) => picked(`batch/good/${i}.png`));
-
-    it('scores a batch of 4 or more on a second engine too; each engine gets the profile once; the second is ended after', async () => {
-      setUpSecond = (e) => e.on('init', () => ({ name: 'wasm' }) as never).on('load-profile', ({ key }) => ({ key })).on('score', ({ file }) => scoreResult(file.name, 1));
-      inspectFiles(batch(8));
-      await until(() => !inspect().running);
-      expect(inspect().items.every((i) => i.status === 'done')).toBe(true);
-      expect(created).toHaveLength(1);
-      const [second] = created;
-      expect(second.payloads('init')).toEqual([{ choice: 'wasm' }]);
-      expect(second.payloads('load-profile')).toHaveLength(1);
-      expect(engine.payloads('load-profile')).toHaveLength(1);
-      const names = [...engine.payloads('score'), ...second.payloads('score')].map((p) => p.file.name).sort();
-      expect(names).toEqual(batch(8).map((p) => p.path).sort());
-      expect(second.payloads('score').length).toBeGreaterThan(0);
-      expect(second.terminated).toBe(true);
-    });
-
-    it('leaves the batch to the page\'s engine when the second cannot start, and starts none for 3 images', async () => {
-      setUpSecond = (e) =>
-        e.on('init', () => {
-          throw engineError('out of memory');
-        });
-      inspectFiles(batch(5));
-      await until(() => !inspect().running);
-      expect(inspect().items.map((i) => i.status)).toEqual(Array(5).fill('done'));
-      expect(engine.payloads('score')).toHaveLength(5);
-      expect(created[0].terminated).toBe(true);
-      inspectFiles(batch(3));
-      await until(() => !inspect().running);
-      expect(created).toHaveLength(1);
-    });
   });
 
   it('asks for a profile first', () => {

@@ -15,8 +15,6 @@ import { pushAlert, useAppStore } from './app-store';
 import type { InspectItem, OverlaySettings, ResultOrder, VerdictFilter } from './inspect-store';
 import { patchItem, useInspectStore } from './inspect-store';
 import { engine, profileStore } from './services';
-import type { Engine } from './services';
-import { openSecondEngine, secondEngineHelpsHere } from './second-engine';
 import { downloadOnce, exportFileName } from './download';
 import { buildCsv, buildJson, resultRows } from './inspect-results';
 import { logInspected, logLabel } from './inspection-logger';
@@ -34,14 +32,6 @@ const files = new Map<number, File>();
 let nextId = 1;
 let controller: AbortController | null = null;
 const IN_FLIGHT = 2;
-/** Batches of at least this many images are also scored on a second engine worker where that adds speed. */
-const SECOND_ENGINE_FROM = 4;
-
-/** An engine worker that scores, and how the profile is made scorable in it. */
-interface Lane {
-  engine: Engine;
-  load(force: boolean): Promise<string>;
-}
 
 function inspectProfile(): ProfileMeta | null {
   const id = get().profileId ?? useAppStore.getState().selectedId;
@@ -75,21 +65,21 @@ export function inspectFiles(picked: readonly PickedFile[]): void {
   if (!get().running) void run();
 }
 
-async function scoreOne(item: InspectItem, lane: Lane, signal: AbortSignal): Promise<void> {
+async function scoreOne(item: InspectItem, profileId: string, signal: AbortSignal): Promise<void> {
   const file = files.get(item.id);
   if (!file) return;
   patchItem(item.id, { status: 'scoring' });
   try {
     if (file.size === 0) throw new Error(`${item.name}: the file is empty`);
     const bytes = await file.arrayBuffer();
-    let key = await lane.load(false);
+    let key = await ensureLoaded(profileId);
     let r;
     try {
-      r = await lane.engine.request('score', { key, file: { name: item.name, bytes: bytes.slice(0) } }, { signal });
+      r = await engine().request('score', { key, file: { name: item.name, bytes: bytes.slice(0) } }, { signal });
     } catch (e) {
       if (!(e instanceof EngineError && e.code === 'not-loaded')) throw e;
-      key = await lane.load(true);
-      r = await lane.engine.request('score', { key, file: { name: item.name, bytes } }, { signal, transfer: [bytes] });
+      key = await ensureLoaded(profileId, true);
+      r = await engine().request('score', { key, file: { name: item.name, bytes } }, { signal, transfer: [bytes] });
     }
     patchItem(item.id, { status: 'done', score: r.score, patches: r.patches, grid: r.grid, map: r.map, mapSize: r.size, preview: r.preview, width: r.width, height: r.height, ms: r.ms, backend: r.backend });
     if (!get().unexported) set({ unexported: true });
@@ -104,12 +94,6 @@ async function scoreOne(item: InspectItem, lane: Lane, signal: AbortSignal): Pro
   }
 }
 
-/** A second engine for a batch of `count` images, where it adds speed (see second-engine.ts); null otherwise. */
-function secondEngineFor(count: number) {
-  const backend = useAppStore.getState().backend?.name;
-  return count >= SECOND_ENGINE_FROM && secondEngineHelpsHere(backend) ? openSecondEngine(backend) : null;
-}
-
 async function run(): Promise<void> {
   const profileId = get().profileId;
   if (!profileId) return;
@@ -117,26 +101,20 @@ async function run(): Promise<void> {
   const signal = controller.signal;
   set({ running: true, startedAt: performance.now() });
   const claimed = new Set<number>();
-  const main: Lane = { engine: engine(), load: (force) => ensureLoaded(profileId, force) };
-  const second = secondEngineFor(get().items.filter((i) => i.status === 'queued').length);
-  const worker = (lane: Lane) => async () => {
-    // The second engine joins once it holds the profile; one that cannot start leaves the batch to the first.
-    if (lane !== main && !(await lane.load(false).then(() => true, () => false))) return;
+  const worker = async () => {
     for (;;) {
       if (signal.aborted) return;
       const next = get().items.find((i) => i.status === 'queued' && !claimed.has(i.id));
       if (!next) return;
       claimed.add(next.id);
-      await scoreOne(next, lane, signal);
+      await scoreOne(next, profileId, signal);
     }
   };
-  const lanes = second ? [main, { engine: second.engine, load: (force: boolean) => second.load(profileId, force) }] : [main];
   try {
-    await Promise.all(lanes.flatMap((lane) => Array.from({ length: IN_FLIGHT }, worker(lane))));
+    await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
   } catch (e) {
     if (!isAbortError(e)) pushAlert('error', `Inspection failed: ${message(e)}`);
   } finally {
-    second?.close();
     controller = null;
     set({ running: false, startedAt: null });
     const failed = get().items.filter((i) => i.status === 'error').length;

@@ -195,7 +195,7 @@ test('WASM: pause stops progress and resume continues; a reload mid-run resumes 
   await page.getByTestId('train-folder').setInputFiles(ds);
   await expect(page.getByTestId('train-file-count')).toHaveAttribute('data-count', '5');
   await expect(page.getByTestId('train-file-count')).toContainText('from "bottle-mini"');
-  await fill(page, { 'image-size': 64, batch: 2, 'micro-batch': 1, 'stage1-epochs': 4, 'stage2-epochs': 2 });
+  await fill(page, { 'image-size': 64, 'stage1-batch': 2, batch: 2, 'micro-batch': 1, 'stage1-epochs': 4, 'stage2-epochs': 2 });
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('train-error')).toContainText('notes.pdf: not a supported image');
   await expect(page.getByTestId('train-result')).toBeHidden();

@@ -14,8 +14,7 @@
 //   npm run build && node scripts/bench-browser.mjs --live bottle-200.profile.safetensors [--seconds 30] [--out live.json]
 //
 // Inspect mode: imports a profile, drops the first N images of DATA/test (all defect folders, sorted) on the Inspect
-// view (WASM) and reports how long the batch takes, and images per second
-// (a batch of 4 or more is scored on two engine workers where the browser has 2+ cores; see src/state/second-engine.ts):
+// view (WASM) and reports how long the batch takes, images per second and milliseconds per image:
 //
 //   npm run build && node scripts/bench-browser.mjs --inspect bottle-200.profile.safetensors [--images 40] [--out inspect.json]
 import { chromium } from '@playwright/test';
@@ -88,7 +87,7 @@ function emit(result) {
   if (values.out) writeFileSync(values.out, json);
 }
 
-/** Opens the app on WASM and imports `profileFile`; returns the page, the backend's reason and the profile's name. */
+/** Opens the app on WASM and imports `profileFile`; returns the page and why the backend is WASM. */
 async function openWithProfile(context, profileFile) {
   const page = await context.newPage();
   await page.goto(`${url}#/advanced`);
@@ -132,7 +131,7 @@ async function benchLive(browser, profileFile) {
     profile: imported.text,
     seconds: round1(span),
     frames: frames.length,
-    fps: Math.round1(((frames.length - 1) / span) * 100) / 100,
+    fps: Math.round(((frames.length - 1) / span) * 100) / 100,
     engine_workers: workers,
     latency_ms: { p50: round1(percentile(latencies, 50)), p90: round1(percentile(latencies, 90)), p99: round1(percentile(latencies, 99)), max: round1(latencies[latencies.length - 1]) },
     backend_reason: reason,

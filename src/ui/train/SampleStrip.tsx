@@ -5,7 +5,9 @@ import type { SampleSet, TrainSample } from '../../state/train-store';
 function draw(canvas: HTMLCanvasElement, s: TrainSample, what: 'image' | 'mask'): void {
   canvas.width = s.width;
   canvas.height = s.height;
-  const ctx = canvas.getContext('2d');
+  // A canvas kept on the CPU: during a WebGPU run the GPU process is busy training, and an accelerated canvas would
+  // wait for it on the page's thread.
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
   if (!ctx) return;
   const img = ctx.createImageData(s.width, s.height);
   const rgb = new Uint8Array(s.rgb);

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index';
+import { refuseOptionLikeValues } from './option-values';
 
 const program = new Command();
 program
   .name('npm run cli --')
   .description('Anomaly Inspector command line: build, evaluate and benchmark PatchCore profiles.')
   .showHelpAfterError()
-  .exitOverride();
+  .exitOverride()
+  .hook('preAction', (_program, command) => refuseOptionLikeValues(command));
 for (const register of commands) register(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

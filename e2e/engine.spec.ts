@@ -30,6 +30,7 @@ import {
   openInspect,
   trainImages,
   waitEngineReady,
+  dismissAlerts,
 } from './support';
 
 test.describe.configure({ mode: 'serial' });
@@ -248,8 +249,7 @@ test('Benchmark view: a run in the table and the chart, JSON to download; screen
 
   await selectProfile(page, 'bottle-wasm');
   await scoreImage(page, TEST_DEFECT());
-  const dismiss = page.getByTestId('alerts').getByRole('button', { name: 'Dismiss' });
-  while ((await dismiss.count()) > 0) await dismiss.first().click();
+  await dismissAlerts(page);
   mkdirSync('docs/screenshots', { recursive: true });
   await page.screenshot({ path: 'docs/screenshots/app-1280x800.png' });
   await page.setViewportSize({ width: 768, height: 1024 });

@@ -9,7 +9,7 @@ import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildProfile, chooseBackend, cli, DATASETS, openSharedPage, profileRow } from './support';
+import { buildProfile, chooseBackend, cli, DATASETS, openSharedPage, profileRow , dismissAlerts } from './support';
 
 const GLASS = join(DATASETS, 'glass');
 const HAVE_GLASS = existsSync(join(GLASS, 'train', 'good')) && existsSync(join(GLASS, 'test'));
@@ -97,8 +97,7 @@ test('glass evaluated in the page equals `eval` of the CLI on the exported profi
   await expect(page.getByTestId('evaluate-run')).toBeEnabled();
   await expect(page.getByTestId('evaluate-progress')).toBeHidden();
   await expect(page.getByTestId('metric-image_auroc')).toHaveAttribute('data-value', String(fromPage.image_auroc));
-  const dismiss = page.getByTestId('alerts').getByRole('button', { name: 'Dismiss' });
-  while ((await dismiss.count()) > 0) await dismiss.first().click();
+  await dismissAlerts(page);
 
   mkdirSync(SHOTS, { recursive: true });
   for (const [w, h] of [

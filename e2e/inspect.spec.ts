@@ -11,7 +11,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { BOTTLE, buildProfile, chooseBackend, HAVE_BOTTLE, LONG_TASK_OBSERVER, longTasksBetween, pageNow, profileRow, selectProfile, SKIP_REASON, trainImages } from './support';
+import { BOTTLE, buildProfile, chooseBackend, HAVE_BOTTLE, LONG_TASK_OBSERVER, longTasksBetween, pageNow, profileRow, selectProfile, SKIP_REASON, trainImages , dismissAlerts } from './support';
 
 test.describe.configure({ mode: 'serial' });
 test.skip(!HAVE_BOTTLE, SKIP_REASON);
@@ -67,10 +67,6 @@ async function cards(p: Page) {
   );
 }
 
-async function dismissAlerts(p: Page) {
-  const dismiss = p.getByTestId('alerts').getByRole('button', { name: 'Dismiss' });
-  while ((await dismiss.count()) > 0) await dismiss.first().click();
-}
 
 async function shot(p: Page, name: string, target: string) {
   mkdirSync(SHOTS, { recursive: true });

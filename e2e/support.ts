@@ -353,3 +353,13 @@ export async function serveStatic(dir: string, port: number, headers: Record<str
       }),
   };
 }
+
+/**
+ * Closes every alert. An info alert closes itself after a few seconds, possibly between counting the Dismiss
+ * buttons and clicking one: such a click gives up after 2 s and the buttons are counted again.
+ */
+export async function dismissAlerts(page: Page): Promise<void> {
+  const dismiss = page.getByTestId('alerts').getByRole('button', { name: 'Dismiss' });
+  for (let i = 0; i < 50 && (await dismiss.count()) > 0; i++) await dismiss.first().click({ timeout: 2_000 }).catch(() => undefined);
+  await expect(dismiss).toHaveCount(0);
+}

@@ -12,7 +12,7 @@ import { expect, test } from '@playwright/test';
 import type { BrowserContext, Page } from '@playwright/test';
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { chooseBackend, HAVE_BOTTLE, openBuildOptions, openInspect, longTasksBetween, openSharedPage, pageNow, profileRow, scoreImage, selectProfile, SKIP_REASON, TEST_DEFECT, trainImages, waitEngineReady, waitQuietly } from './support';
+import { chooseBackend, HAVE_BOTTLE, openBuildOptions, openInspect, longTasksBetween, openSharedPage, pageNow, profileRow, scoreImage, selectProfile, SKIP_REASON, TEST_DEFECT, trainImages, waitEngineReady, waitQuietly , dismissAlerts } from './support';
 
 test.describe.configure({ mode: 'serial' });
 test.skip(!HAVE_BOTTLE, SKIP_REASON);
@@ -168,8 +168,7 @@ test('WebGPU: a tiny run trains in the worker without long main-thread tasks, sh
   console.log(`WebGPU tiny run: trained and stored in ${(trainedMs / 1000).toFixed(1)} s; whole test ${((Date.now() - t0) / 1000).toFixed(1)} s; score ${scored.score}`);
 
   await openTrain(page);
-  const dismiss = page.getByTestId('alerts').getByRole('button', { name: 'Dismiss' });
-  while ((await dismiss.count()) > 0) await dismiss.first().click();
+  await dismissAlerts(page);
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: `${SHOTS}/train-1280x800.png`, fullPage: true });
   await page.setViewportSize({ width: 768, height: 1024 });

@@ -9,7 +9,7 @@ import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildProfile, chooseBackend, cli, DATASETS, openSharedPage, profileRow , dismissAlerts } from './support';
+import { buildProfile, chooseBackend, cli, DATASETS, openSharedPage, profileRow, dismissAlerts } from './support';
 
 const GLASS = join(DATASETS, 'glass');
 const HAVE_GLASS = existsSync(join(GLASS, 'train', 'good')) && existsSync(join(GLASS, 'test'));

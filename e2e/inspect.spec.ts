@@ -11,7 +11,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { BOTTLE, buildProfile, chooseBackend, HAVE_BOTTLE, LONG_TASK_OBSERVER, longTasksBetween, pageNow, profileRow, selectProfile, SKIP_REASON, trainImages , dismissAlerts } from './support';
+import { BOTTLE, buildProfile, chooseBackend, HAVE_BOTTLE, LONG_TASK_OBSERVER, longTasksBetween, pageNow, profileRow, selectProfile, SKIP_REASON, trainImages, dismissAlerts } from './support';
 
 test.describe.configure({ mode: 'serial' });
 test.skip(!HAVE_BOTTLE, SKIP_REASON);
@@ -66,7 +66,6 @@ async function cards(p: Page) {
     els.map((e) => ({ name: e.getAttribute('data-name')!, status: e.getAttribute('data-status')!, verdict: e.getAttribute('data-verdict')!, score: Number(e.getAttribute('data-raw-score')) })),
   );
 }
-
 
 async function shot(p: Page, name: string, target: string) {
   mkdirSync(SHOTS, { recursive: true });

@@ -11,7 +11,7 @@ import { expect, test } from '@playwright/test';
 import type { Download, Page } from '@playwright/test';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildProfile, chooseBackend, DATASETS, openSharedPage, selectProfile , dismissAlerts } from './support';
+import { buildProfile, chooseBackend, DATASETS, openSharedPage, selectProfile, dismissAlerts } from './support';
 
 const GLASS = join(DATASETS, 'glass');
 const HAVE_GLASS = existsSync(join(GLASS, 'train', 'good')) && existsSync(join(GLASS, 'ground_truth'));
@@ -31,7 +31,6 @@ function copy(from: string, to: string) {
   mkdirSync(join(to, '..'), { recursive: true });
   copyFileSync(from, to);
 }
-
 
 /** Downloads started by `act` within `settle` ms (a double click must give one). */
 async function downloadsOf(act: () => Promise<void>, settle = 2500): Promise<Download[]> {

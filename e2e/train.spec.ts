@@ -12,7 +12,7 @@ import { expect, test } from '@playwright/test';
 import type { BrowserContext, Page } from '@playwright/test';
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { chooseBackend, HAVE_BOTTLE, openBuildOptions, openInspect, longTasksBetween, openSharedPage, pageNow, profileRow, scoreImage, selectProfile, SKIP_REASON, TEST_DEFECT, trainImages, waitEngineReady, waitQuietly , dismissAlerts } from './support';
+import { chooseBackend, HAVE_BOTTLE, openBuildOptions, openInspect, longTasksBetween, openSharedPage, pageNow, profileRow, scoreImage, selectProfile, SKIP_REASON, TEST_DEFECT, trainImages, waitEngineReady, waitQuietly, dismissAlerts } from './support';
 
 test.describe.configure({ mode: 'serial' });
 test.skip(!HAVE_BOTTLE, SKIP_REASON);

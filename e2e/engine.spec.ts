@@ -139,10 +139,10 @@ test('CLI: `eval --profile` on the browser export gives the browser scores; a CL
   expect(relDiff(inBrowser.score, cliScore('broken_large', cliEvalOfCli))).toBeLessThan(1e-4);
 });
 
-test('WebGPU: a profile from 5 images, built without long tasks, survives a reload', async () => {
+test('WebGPU: a profile from 3 images, built without long tasks, survives a reload', async () => {
   test.setTimeout(480_000);
   await chooseBackend(page, 'webgpu');
-  const { longTasks } = await buildProfile(page, 'bottle-webgpu', trainImages(5));
+  const { longTasks } = await buildProfile(page, 'bottle-webgpu', trainImages(3));
   expect(longTasks.filter((t) => t.duration > 100), 'main-thread tasks over 100 ms during the build').toEqual([]);
   await selectProfile(page, 'bottle-webgpu');
   const before = await scoreImage(page, TEST_DEFECT());
